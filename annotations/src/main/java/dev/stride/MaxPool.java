@@ -17,7 +17,9 @@ public @interface MaxPool {
   /** Stride: one value or {@code {h, w}}; empty means the kernel size, as in PyTorch. */
   int[] stride() default {};
 
-  /** Implicit padding per side (never selected): one, two or four values; at most half the kernel. */
+  /**
+   * Implicit padding per side (never selected): one, two or four values; at most half the kernel.
+   */
   int[] padding() default {0};
 
   /** Rounds the output size up instead of down, dropping a window that starts in the padding. */
