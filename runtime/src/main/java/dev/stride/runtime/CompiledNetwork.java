@@ -1,28 +1,170 @@
 package dev.stride.runtime;
 
+import dev.stride.runtime.kernel.Conv2dGeometry;
+import dev.stride.runtime.kernel.KernelProvider;
+import dev.stride.runtime.kernel.Kernels;
+import dev.stride.runtime.kernel.Pool2dGeometry;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
 
 /**
  * A {@link NetworkDef} with its weights: what a generated {@code <Spec>Model} delegates to.
  *
- * <p>Immutable after construction; {@link #forward} is safe to call from several threads at once.
+ * <p>Immutable after construction; {@link #forward} is safe to call from several threads at once
+ * because each call works in buffers of its own and the weights are never written after
+ * construction.
  */
 public final class CompiledNetwork implements Model {
-  // API fixed by the generated code; implementation in progress.
+  private static final String NUM_BATCHES_TRACKED = ".num_batches_tracked";
+  private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+  /**
+   * Messages list at most this many problems of each kind, so a wholly wrong file stays readable.
+   */
+  private static final int MAX_PROBLEMS = 8;
+
+  private final NetworkDef network;
+  private final Map<String, Tensor> tensors; // table order; the arrays are never handed out
+  private final List<Step> steps;
+  private final int largestSample; // floats in the largest activation of one sample
+  private final Kernels kernels;
+
+  private CompiledNetwork(
+      NetworkDef network,
+      Map<String, Tensor> tensors,
+      List<Step> steps,
+      int largestSample,
+      Kernels kernels) {
+    this.network = network;
+    this.tensors = tensors;
+    this.steps = steps;
+    this.largestSample = largestSample;
+    this.kernels = kernels;
+  }
 
   /** Weights drawn from PyTorch's default initialisation distributions, reproducible per seed. */
   public static CompiledNetwork random(NetworkDef network, long seed) {
-    throw new UnsupportedOperationException("todo");
+    Map<String, int[]> expected = expectedShapes(network);
+    // One generator, tensors drawn in table order: the same seed gives the same weights.
+    SplittableRandom random = new SplittableRandom(seed);
+    Map<String, Tensor> tensors = new LinkedHashMap<>();
+    for (LayerDef layer : network.layers()) {
+      String name = layer.name();
+      if (layer instanceof LayerDef.Conv2d || layer instanceof LayerDef.Linear) {
+        // kaiming_uniform_(a = sqrt(5)) reduces to U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and
+        // nn.Conv2d / nn.Linear draw their bias from the same range.
+        int[] weightShape = expected.get(name + ".weight");
+        int fanIn = 1;
+        for (int i = 1; i < weightShape.length; i++) {
+          fanIn *= weightShape[i];
+        }
+        double bound = 1.0 / Math.sqrt(fanIn);
+        tensors.put(name + ".weight", uniform(random, weightShape, bound));
+        int[] biasShape = expected.get(name + ".bias");
+        if (biasShape != null) {
+          tensors.put(name + ".bias", uniform(random, biasShape, bound));
+        }
+      } else if (layer instanceof LayerDef.BatchNorm) {
+        int[] shape = expected.get(name + ".weight");
+        tensors.put(name + ".weight", filled(shape, 1f));
+        tensors.put(name + ".bias", filled(shape, 0f));
+        tensors.put(name + ".running_mean", filled(shape, 0f));
+        tensors.put(name + ".running_var", filled(shape, 1f));
+      }
+    }
+    return build(network, tensors, KernelProvider.kernels());
+  }
+
+  private static Tensor uniform(SplittableRandom random, int[] shape, double bound) {
+    float[] data = new float[count(shape)];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (float) random.nextDouble(-bound, bound);
+    }
+    return new Tensor(shape.clone(), data);
+  }
+
+  private static Tensor filled(int[] shape, float value) {
+    float[] data = new float[count(shape)];
+    Arrays.fill(data, value);
+    return new Tensor(shape.clone(), data);
   }
 
   /**
    * Reads weights from a safetensors file.
    *
+   * <p>Tensor names and shapes are checked against the header before any data is read, so a file
+   * for another network fails fast and nothing large is allocated for it.
+   *
    * @throws IOException naming the tensor and saying expected vs found, if the file does not fit
    */
   public static CompiledNetwork load(NetworkDef network, Path path) throws IOException {
-    throw new UnsupportedOperationException("todo");
+    Map<String, int[]> expected = expectedShapes(network);
+    Safetensors.Header header = Safetensors.readHeader(path);
+    Map<String, int[]> shapes = new LinkedHashMap<>();
+    Map<String, String> dtypes = new LinkedHashMap<>();
+    for (Safetensors.Entry e : header.entries()) {
+      shapes.put(e.name(), e.shape());
+      dtypes.put(e.name(), e.dtype());
+    }
+    checkFits(network, expected, shapes, dtypes, path.toString());
+    Map<String, Tensor> read = Safetensors.read(path, expected::containsKey);
+    // Checked again: the file may have changed since its header was read.
+    checkFits(network, expected, shapesOf(read), null, path.toString());
+    return build(network, inOrder(expected, read), KernelProvider.kernels());
+  }
+
+  /**
+   * Weights from tensors named and shaped as in PyTorch's {@code state_dict()} (float32 values),
+   * with the same checks as {@link #load}; the values are copied.
+   *
+   * @throws IOException naming the tensor and saying expected vs found, if the tensors do not fit
+   */
+  public static CompiledNetwork fromTensors(NetworkDef network, Map<String, Tensor> tensors)
+      throws IOException {
+    Map<String, int[]> expected = expectedShapes(network);
+    Map<String, int[]> shapes = new LinkedHashMap<>();
+    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+      if (e.getValue() == null) {
+        throw new IOException("tensor '" + e.getKey() + "' is null");
+      }
+      shapes.put(e.getKey(), e.getValue().shape());
+    }
+    checkFits(network, expected, shapes, null, "the given tensors");
+    Map<String, Tensor> copies = new LinkedHashMap<>();
+    for (String name : expected.keySet()) {
+      Tensor t = tensors.get(name);
+      copies.put(name, new Tensor(t.shape().clone(), t.data().clone()));
+    }
+    return build(network, copies, KernelProvider.kernels());
+  }
+
+  /** The same weights run by other kernels, e.g. to compare implementations. */
+  public CompiledNetwork withKernels(Kernels kernels) {
+    return new CompiledNetwork(
+        network, tensors, steps, largestSample, Objects.requireNonNull(kernels, "kernels"));
+  }
+
+  /** The kernels this network runs on. */
+  public Kernels kernels() {
+    return kernels;
+  }
+
+  /**
+   * A copy of the weights, in table order, with PyTorch's names and layouts: exactly what {@link
+   * #save} writes.
+   */
+  public Map<String, Tensor> tensors() {
+    Map<String, Tensor> copy = new LinkedHashMap<>();
+    tensors.forEach((name, t) -> copy.put(name, new Tensor(t.shape().clone(), t.data().clone())));
+    return copy;
   }
 
   @Override
@@ -32,16 +174,517 @@ public final class CompiledNetwork implements Model {
 
   @Override
   public float[] forward(float[] input, int batch) {
-    throw new UnsupportedOperationException("todo");
+    Objects.requireNonNull(input, "input must not be null");
+    Shape in = network.input();
+    if (batch < 1) {
+      throw new IllegalArgumentException("batch must be at least 1, got " + batch);
+    }
+    long expected = (long) batch * in.size();
+    if (input.length != expected) {
+      throw new IllegalArgumentException(
+          "expected "
+              + expected
+              + " floats ("
+              + batch
+              + " x "
+              + in
+              + ") for batch "
+              + batch
+              + ", got "
+              + input.length);
+    }
+    long bufferLength = (long) batch * largestSample;
+    if (bufferLength > MAX_ARRAY) {
+      throw new IllegalArgumentException(
+          "batch "
+              + batch
+              + " needs "
+              + bufferLength
+              + " floats for one activation, more than a Java array holds; use smaller batches");
+    }
+    // Two buffers sized for the largest activation, swapped after each out-of-place step; the
+    // first is a copy so that in-place steps never write the caller's array.
+    float[] current = Arrays.copyOf(input, (int) bufferLength);
+    float[] spare = null;
+    for (Step step : steps) {
+      if (step.inPlace()) {
+        step.op().run(kernels, current, current, batch);
+      } else {
+        if (spare == null) {
+          spare = new float[(int) bufferLength];
+        }
+        step.op().run(kernels, current, spare, batch);
+        float[] t = current;
+        current = spare;
+        spare = t;
+      }
+    }
+    return Arrays.copyOf(current, batch * network.output().size());
   }
 
   @Override
   public void save(Path path) throws IOException {
-    throw new UnsupportedOperationException("todo");
+    Safetensors.write(path, tensors);
   }
 
   @Override
   public NetworkDef network() {
-    throw new UnsupportedOperationException("todo");
+    return network;
+  }
+
+  @Override
+  public String toString() {
+    return "CompiledNetwork["
+        + network.name()
+        + ", "
+        + tensors.size()
+        + " tensors, "
+        + kernels.name()
+        + " kernels]";
+  }
+
+  // ---- checking weights against the table ----
+
+  /** Every tensor the table needs, in PyTorch's state_dict order, with its shape. */
+  private static Map<String, int[]> expectedShapes(NetworkDef network) {
+    checkTable(network);
+    Map<String, int[]> shapes = new LinkedHashMap<>();
+    for (LayerDef layer : network.layers()) {
+      String name = layer.name();
+      if (layer instanceof LayerDef.Conv2d) {
+        LayerDef.Conv2d c = (LayerDef.Conv2d) layer;
+        int outChannels = c.out().channels();
+        shapes.put(
+            name + ".weight",
+            new int[] {outChannels, c.in().channels() / c.groups(), c.kernelH(), c.kernelW()});
+        if (c.bias()) {
+          shapes.put(name + ".bias", new int[] {outChannels});
+        }
+      } else if (layer instanceof LayerDef.Linear) {
+        LayerDef.Linear l = (LayerDef.Linear) layer;
+        shapes.put(name + ".weight", new int[] {l.out().size(), l.in().size()});
+        if (l.bias()) {
+          shapes.put(name + ".bias", new int[] {l.out().size()});
+        }
+      } else if (layer instanceof LayerDef.BatchNorm) {
+        int[] perChannel = {layer.in().channels()};
+        shapes.put(name + ".weight", perChannel);
+        shapes.put(name + ".bias", perChannel.clone());
+        shapes.put(name + ".running_mean", perChannel.clone());
+        shapes.put(name + ".running_var", perChannel.clone());
+      }
+    }
+    return shapes;
+  }
+
+  /**
+   * Throws one {@link IOException} listing every tensor that is missing, unexpected, misshapen or
+   * of an unreadable dtype.
+   *
+   * @param dtypes the dtype of each found tensor, or null when all are float32 already
+   */
+  private static void checkFits(
+      NetworkDef network,
+      Map<String, int[]> expected,
+      Map<String, int[]> found,
+      Map<String, String> dtypes,
+      String source)
+      throws IOException {
+    List<String> wrong = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
+    List<String> unexpected = new ArrayList<>();
+    for (Map.Entry<String, int[]> e : expected.entrySet()) {
+      String name = e.getKey();
+      int[] shape = found.get(name);
+      if (shape == null) {
+        missing.add(
+            "missing tensor '" + name + "' (expected shape " + Arrays.toString(e.getValue()) + ")");
+      } else if (!Arrays.equals(shape, e.getValue())) {
+        wrong.add(
+            "tensor '"
+                + name
+                + "' has shape "
+                + Arrays.toString(shape)
+                + ", expected "
+                + Arrays.toString(e.getValue()));
+      } else if (dtypes != null && !isReadable(dtypes.get(name))) {
+        wrong.add(
+            "tensor '"
+                + name
+                + "' has dtype "
+                + dtypes.get(name)
+                + ", expected F32 (or F16, BF16, F64, which are converted)");
+      }
+    }
+    for (String name : found.keySet()) {
+      if (!expected.containsKey(name) && !isIgnored(network, name)) {
+        unexpected.add("unexpected tensor '" + name + "'");
+      }
+    }
+    if (wrong.isEmpty() && missing.isEmpty() && unexpected.isEmpty()) {
+      return;
+    }
+    // Each kind of problem is capped on its own, so a wholly wrong file still shows both what is
+    // missing and what is left over.
+    List<String> problems = new ArrayList<>();
+    capped(problems, wrong, "mismatched");
+    capped(problems, missing, "missing");
+    capped(problems, unexpected, "unexpected");
+    StringBuilder message =
+        new StringBuilder(network.name())
+            .append(" weights from ")
+            .append(source)
+            .append(" do not fit: ")
+            .append(String.join("; ", problems));
+    if (!unexpected.isEmpty()) {
+      message.append(". Expected exactly: ").append(String.join(", ", expected.keySet()));
+    }
+    throw new IOException(message.toString());
+  }
+
+  private static void capped(List<String> into, List<String> problems, String kind) {
+    into.addAll(problems.subList(0, Math.min(problems.size(), MAX_PROBLEMS)));
+    if (problems.size() > MAX_PROBLEMS) {
+      into.add("and " + (problems.size() - MAX_PROBLEMS) + " more " + kind + " tensors");
+    }
+  }
+
+  private static boolean isReadable(String dtype) {
+    return dtype.equals("F32")
+        || dtype.equals("F16")
+        || dtype.equals("BF16")
+        || dtype.equals("F64");
+  }
+
+  /** PyTorch saves {@code num_batches_tracked} for batch norm; it plays no part at inference. */
+  private static boolean isIgnored(NetworkDef network, String name) {
+    if (!name.endsWith(NUM_BATCHES_TRACKED)) {
+      return false;
+    }
+    String field = name.substring(0, name.length() - NUM_BATCHES_TRACKED.length());
+    for (LayerDef layer : network.layers()) {
+      if (layer instanceof LayerDef.BatchNorm && layer.name().equals(field)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Map<String, int[]> shapesOf(Map<String, Tensor> tensors) {
+    Map<String, int[]> shapes = new LinkedHashMap<>();
+    tensors.forEach((name, t) -> shapes.put(name, t.shape()));
+    return shapes;
+  }
+
+  private static Map<String, Tensor> inOrder(Map<String, int[]> expected, Map<String, Tensor> all) {
+    Map<String, Tensor> ordered = new LinkedHashMap<>();
+    for (String name : expected.keySet()) {
+      ordered.put(name, all.get(name));
+    }
+    return ordered;
+  }
+
+  private static int count(int[] shape) {
+    int n = 1;
+    for (int d : shape) {
+      n = Math.multiplyExact(n, d);
+    }
+    return n;
+  }
+
+  // ---- compiling the table into steps ----
+
+  /** One layer's work: reads {@code src}, writes {@code dst} (the same array when in place). */
+  @FunctionalInterface
+  private interface Op {
+    void run(Kernels kernels, float[] src, float[] dst, int batch);
+  }
+
+  private record Step(boolean inPlace, Op op) {}
+
+  /** Builds the steps over tensors already checked against the table. */
+  private static CompiledNetwork build(
+      NetworkDef network, Map<String, Tensor> tensors, Kernels kernels) {
+    List<Step> steps = new ArrayList<>();
+    int largest = network.input().size();
+    for (LayerDef layer : network.layers()) {
+      largest = Math.max(largest, layer.out().size());
+      Step step = step(layer, tensors);
+      if (step != null) {
+        steps.add(step);
+      }
+    }
+    return new CompiledNetwork(
+        network, Collections.unmodifiableMap(tensors), List.copyOf(steps), largest, kernels);
+  }
+
+  private static float[] data(Map<String, Tensor> tensors, String name) {
+    Tensor t = tensors.get(name);
+    return t == null ? null : t.data();
+  }
+
+  /** The step for one layer, or null for layers that move no data (flatten, dropout). */
+  private static Step step(LayerDef layer, Map<String, Tensor> tensors) {
+    String name = layer.name();
+    Shape in = layer.in();
+    if (layer instanceof LayerDef.Conv2d) {
+      LayerDef.Conv2d c = (LayerDef.Conv2d) layer;
+      Conv2dGeometry g = convGeometry(c);
+      float[] weight = data(tensors, name + ".weight");
+      float[] bias = c.bias() ? data(tensors, name + ".bias") : null;
+      return new Step(false, (k, src, dst, n) -> k.conv2d(src, n, g, weight, bias, dst));
+    } else if (layer instanceof LayerDef.MaxPool) {
+      LayerDef.MaxPool p = (LayerDef.MaxPool) layer;
+      Pool2dGeometry g =
+          poolGeometry(
+              p.in(),
+              p.out(),
+              p.kernelH(),
+              p.kernelW(),
+              p.strideH(),
+              p.strideW(),
+              p.padTop(),
+              p.padBottom(),
+              p.padLeft(),
+              p.padRight());
+      return new Step(false, (k, src, dst, n) -> k.maxPool2d(src, n, g, dst));
+    } else if (layer instanceof LayerDef.AvgPool) {
+      LayerDef.AvgPool p = (LayerDef.AvgPool) layer;
+      Pool2dGeometry g =
+          poolGeometry(
+              p.in(),
+              p.out(),
+              p.kernelH(),
+              p.kernelW(),
+              p.strideH(),
+              p.strideW(),
+              p.padTop(),
+              p.padBottom(),
+              p.padLeft(),
+              p.padRight());
+      boolean includePad = p.countIncludePad();
+      return new Step(false, (k, src, dst, n) -> k.avgPool2d(src, n, g, includePad, dst));
+    } else if (layer instanceof LayerDef.GlobalAvgPool) {
+      int channels = in.channels();
+      int spatial = in.height() * in.width();
+      return new Step(false, (k, src, dst, n) -> k.globalAvgPool(src, n, channels, spatial, dst));
+    } else if (layer instanceof LayerDef.BatchNorm) {
+      double eps = ((LayerDef.BatchNorm) layer).eps();
+      int channels = in.channels();
+      int spatial = in.height() * in.width();
+      float[] weight = data(tensors, name + ".weight");
+      float[] bias = data(tensors, name + ".bias");
+      float[] mean = data(tensors, name + ".running_mean");
+      float[] var = data(tensors, name + ".running_var");
+      return new Step(
+          true,
+          (k, src, dst, n) -> k.batchNorm(src, n, channels, spatial, mean, var, weight, bias, eps));
+    } else if (layer instanceof LayerDef.ReLU) {
+      int size = in.size();
+      return new Step(true, (k, src, dst, n) -> k.relu(src, n * size));
+    } else if (layer instanceof LayerDef.Sigmoid) {
+      int size = in.size();
+      return new Step(true, (k, src, dst, n) -> k.sigmoid(src, n * size));
+    } else if (layer instanceof LayerDef.Tanh) {
+      int size = in.size();
+      return new Step(true, (k, src, dst, n) -> k.tanh(src, n * size));
+    } else if (layer instanceof LayerDef.Softmax) {
+      int features = in.size();
+      return new Step(true, (k, src, dst, n) -> k.softmax(src, n, features));
+    } else if (layer instanceof LayerDef.Linear) {
+      LayerDef.Linear l = (LayerDef.Linear) layer;
+      int inFeatures = in.size();
+      int outFeatures = l.out().size();
+      float[] weight = data(tensors, name + ".weight");
+      float[] bias = l.bias() ? data(tensors, name + ".bias") : null;
+      return new Step(
+          false, (k, src, dst, n) -> k.linear(src, n, inFeatures, weight, bias, outFeatures, dst));
+    } else if (layer instanceof LayerDef.Flatten || layer instanceof LayerDef.Dropout) {
+      return null; // (C, H, W) and (C*H*W) share one contiguous layout; dropout is the identity
+    }
+    throw new AssertionError("unknown layer " + layer);
+  }
+
+  private static Conv2dGeometry convGeometry(LayerDef.Conv2d c) {
+    return new Conv2dGeometry(
+        c.in().channels(),
+        c.in().height(),
+        c.in().width(),
+        c.out().channels(),
+        c.out().height(),
+        c.out().width(),
+        c.kernelH(),
+        c.kernelW(),
+        c.strideH(),
+        c.strideW(),
+        c.padTop(),
+        c.padLeft(),
+        c.dilationH(),
+        c.dilationW(),
+        c.groups());
+  }
+
+  private static Pool2dGeometry poolGeometry(
+      Shape in,
+      Shape out,
+      int kh,
+      int kw,
+      int sh,
+      int sw,
+      int top,
+      int bottom,
+      int left,
+      int right) {
+    return new Pool2dGeometry(
+        in.channels(),
+        in.height(),
+        in.width(),
+        out.height(),
+        out.width(),
+        kh,
+        kw,
+        sh,
+        sw,
+        top,
+        bottom,
+        left,
+        right);
+  }
+
+  // ---- checking the table itself ----
+
+  /**
+   * Checks that each layer's input is the previous layer's output and that its sizes obey PyTorch's
+   * arithmetic, so a table built by hand (or by a buggy generator) fails here, not mid-forward.
+   */
+  private static void checkTable(NetworkDef network) {
+    Shape current = network.input();
+    for (LayerDef layer : network.layers()) {
+      String name = network.name() + "." + layer.name();
+      Shape in = layer.in();
+      Shape out = layer.out();
+      if (!in.equals(current)) {
+        throw new IllegalArgumentException(
+            name + ": input " + in + " is not the previous output " + current);
+      }
+      if (layer instanceof LayerDef.Conv2d) {
+        LayerDef.Conv2d c = (LayerDef.Conv2d) layer;
+        requireSpatial(name, in, out);
+        convGeometry(c); // checks positivity and groups
+        checkPaddings(name, c.padTop(), c.padBottom(), c.padLeft(), c.padRight());
+        int oh =
+            floorOut(
+                in.height(), c.padTop() + c.padBottom(), c.dilationH(), c.kernelH(), c.strideH());
+        int ow =
+            floorOut(
+                in.width(), c.padLeft() + c.padRight(), c.dilationW(), c.kernelW(), c.strideW());
+        if (out.height() != oh || out.width() != ow) {
+          throw new IllegalArgumentException(
+              name + ": output " + out + " should be " + oh + " x " + ow + " for input " + in);
+        }
+      } else if (layer instanceof LayerDef.MaxPool || layer instanceof LayerDef.AvgPool) {
+        requireSpatial(name, in, out);
+        int[] p = poolParameters(layer);
+        poolGeometry(in, out, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]);
+        checkPoolOut(name, "height", in.height(), out.height(), p[0], p[2], p[4], p[5]);
+        checkPoolOut(name, "width", in.width(), out.width(), p[1], p[3], p[6], p[7]);
+        if (out.channels() != in.channels()) {
+          throw new IllegalArgumentException(name + ": pooling cannot change channels " + in);
+        }
+      } else if (layer instanceof LayerDef.GlobalAvgPool) {
+        requireSpatial(name, in, out);
+        if (!out.equals(new Shape(in.channels(), 1, 1))) {
+          throw new IllegalArgumentException(name + ": output " + out + " should be (C, 1, 1)");
+        }
+      } else if (layer instanceof LayerDef.Linear || layer instanceof LayerDef.Softmax) {
+        if (!in.isFlat() || !out.isFlat()) {
+          throw new IllegalArgumentException(name + ": needs a flat (F) input, not " + in);
+        }
+        if (layer instanceof LayerDef.Softmax && !out.equals(in)) {
+          throw new IllegalArgumentException(name + ": output " + out + " should be " + in);
+        }
+      } else if (layer instanceof LayerDef.Flatten) {
+        if (!out.isFlat() || out.size() != in.size()) {
+          throw new IllegalArgumentException(name + ": output " + out + " should be " + in.size());
+        }
+      } else if (!out.equals(in)) { // batch norm, activations, dropout
+        throw new IllegalArgumentException(name + ": output " + out + " should equal input " + in);
+      }
+      current = out;
+    }
+  }
+
+  private static void requireSpatial(String name, Shape in, Shape out) {
+    if (in.isFlat() || out.isFlat()) {
+      throw new IllegalArgumentException(name + ": needs a (C, H, W) input, not " + in);
+    }
+  }
+
+  private static void checkPaddings(String name, int... paddings) {
+    for (int p : paddings) {
+      if (p < 0) {
+        throw new IllegalArgumentException(
+            name + ": negative padding " + Arrays.toString(paddings));
+      }
+    }
+  }
+
+  private static int[] poolParameters(LayerDef layer) {
+    if (layer instanceof LayerDef.MaxPool) {
+      LayerDef.MaxPool p = (LayerDef.MaxPool) layer;
+      return new int[] {
+        p.kernelH(),
+        p.kernelW(),
+        p.strideH(),
+        p.strideW(),
+        p.padTop(),
+        p.padBottom(),
+        p.padLeft(),
+        p.padRight()
+      };
+    }
+    LayerDef.AvgPool p = (LayerDef.AvgPool) layer;
+    return new int[] {
+      p.kernelH(),
+      p.kernelW(),
+      p.strideH(),
+      p.strideW(),
+      p.padTop(),
+      p.padBottom(),
+      p.padLeft(),
+      p.padRight()
+    };
+  }
+
+  /**
+   * PyTorch's {@code floor((n + pad - dilation*(k-1) - 1) / s) + 1}, or 0 if it is not positive.
+   */
+  private static int floorOut(int n, int pad, int dilation, int k, int s) {
+    long span = (long) n + pad - (long) dilation * (k - 1) - 1;
+    return span < 0 ? 0 : (int) (span / s + 1);
+  }
+
+  /** Pooling output must be PyTorch's floor- or ceil-mode size. */
+  private static void checkPoolOut(
+      String name, String dimension, int n, int out, int k, int s, int before, int after) {
+    int floor = floorOut(n, before + after, 1, k, s);
+    long span = (long) n + before + after - k;
+    int ceil = span < 0 ? 0 : (int) ((span + s - 1) / s + 1);
+    if (ceil > 0 && (long) (ceil - 1) * s >= (long) n + before) {
+      ceil--; // PyTorch drops a last window that would start in the bottom/right padding
+    }
+    if (out < 1 || (out != floor && out != ceil)) {
+      throw new IllegalArgumentException(
+          name
+              + ": output "
+              + dimension
+              + " "
+              + out
+              + " should be "
+              + floor
+              + (ceil != floor ? " (or " + ceil + " in ceil mode)" : "")
+              + " for input "
+              + n);
+    }
   }
 }

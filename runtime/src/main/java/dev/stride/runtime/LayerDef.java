@@ -1,8 +1,8 @@
 package dev.stride.runtime;
 
 /**
- * One row of a network's layer table, with every size resolved (padding per side, output shape),
- * so the runtime never repeats the processor's shape arithmetic.
+ * One row of a network's layer table, with every size resolved (padding per side, output shape), so
+ * the runtime never repeats the processor's shape arithmetic.
  */
 public sealed interface LayerDef {
   /** The field name, which prefixes the layer's weight names. */

@@ -8,7 +8,8 @@ public interface Model {
   /**
    * Runs one sample.
    *
-   * @param input {@code C*H*W} (or {@code F}) floats in PyTorch's contiguous {@code (C, H, W)} order
+   * @param input {@code C*H*W} (or {@code F}) floats in PyTorch's contiguous {@code (C, H, W)}
+   *     order
    * @return the output features of the last layer
    * @throws IllegalArgumentException if {@code input} does not have the expected length
    */
@@ -18,7 +19,8 @@ public interface Model {
    * Runs {@code batch} samples stored back to back, {@code (N, C, H, W)}.
    *
    * @return the {@code batch} outputs back to back
-   * @throws IllegalArgumentException if {@code input.length != batch * inputSize} or {@code batch < 1}
+   * @throws IllegalArgumentException if {@code input.length != batch * inputSize} or {@code batch <
+   *     1}
    */
   float[] forward(float[] input, int batch);
 

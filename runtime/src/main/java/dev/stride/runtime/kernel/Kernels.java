@@ -1,0 +1,74 @@
+package dev.stride.runtime.kernel;
+
+/**
+ * The numeric operations of a forward pass over a batch of {@code n} samples stored back to back in
+ * PyTorch's contiguous layouts.
+ *
+ * <p>Arrays may be longer than needed (callers reuse buffers sized for the largest layer); a kernel
+ * reads and writes only the prefix its sizes describe. Out-of-place kernels never read {@code
+ * output} and never write {@code input}; the two must be different arrays. Implementations are
+ * stateless and safe to call from several threads at once.
+ */
+public interface Kernels {
+  /** A short name for logs and benchmarks, e.g. {@code scalar}. */
+  String name();
+
+  /**
+   * Convolution: {@code input (N, C, H, W), weight (OC, C/g, KH, KW), bias (OC) or null -> output
+   * (N, OC, OH, OW)}, zero padding.
+   */
+  void conv2d(float[] input, int n, Conv2dGeometry g, float[] weight, float[] bias, float[] output);
+
+  /**
+   * Max pooling: {@code (N, C, H, W) -> (N, C, OH, OW)}; padded cells never win, a NaN in a window
+   * wins as in PyTorch, and a window with no input cell gives {@code -inf}.
+   */
+  void maxPool2d(float[] input, int n, Pool2dGeometry g, float[] output);
+
+  /**
+   * Average pooling: {@code (N, C, H, W) -> (N, C, OH, OW)} with PyTorch's divisor: the window
+   * clipped to the padded input when {@code countIncludePad}, else clipped to the input itself.
+   */
+  void avgPool2d(float[] input, int n, Pool2dGeometry g, boolean countIncludePad, float[] output);
+
+  /** Global average pooling: {@code (N, C, S) -> (N, C)}, where S is the flattened H*W. */
+  void globalAvgPool(float[] input, int n, int channels, int spatial, float[] output);
+
+  /**
+   * Eval-mode batch norm in place: {@code x (N, C, S)}, each of {@code mean, var, weight, bias}
+   * {@code (C)}; {@code x = (x - mean) / sqrt(var + eps) * weight + bias}. A flat {@code (N, F)}
+   * input is {@code (N, F, 1)}.
+   */
+  void batchNorm(
+      float[] x,
+      int n,
+      int channels,
+      int spatial,
+      float[] mean,
+      float[] var,
+      float[] weight,
+      float[] bias,
+      double eps);
+
+  /** {@code x[i] = max(x[i], 0)} for {@code i < length}, in place; NaN stays NaN. */
+  void relu(float[] x, int length);
+
+  /** {@code x[i] = 1 / (1 + exp(-x[i]))} for {@code i < length}, in place. */
+  void sigmoid(float[] x, int length);
+
+  /** {@code x[i] = tanh(x[i])} for {@code i < length}, in place. */
+  void tanh(float[] x, int length);
+
+  /** Softmax over the features of each row of {@code x (N, F)}, in place. */
+  void softmax(float[] x, int n, int features);
+
+  /** Fully connected: {@code input (N, F), weight (OF, F), bias (OF) or null -> output (N, OF)}. */
+  void linear(
+      float[] input,
+      int n,
+      int inFeatures,
+      float[] weight,
+      float[] bias,
+      int outFeatures,
+      float[] output);
+}
