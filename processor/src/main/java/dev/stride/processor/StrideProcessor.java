@@ -1,18 +1,49 @@
 package dev.stride.processor;
 
 import com.google.auto.service.AutoService;
+import dev.stride.processor.check.Finding;
+import dev.stride.processor.check.Message;
+import dev.stride.processor.check.NetworkChecker;
+import dev.stride.processor.check.Report;
+import dev.stride.processor.generate.ModelGenerator;
+import dev.stride.processor.model.NetworkModel;
+import dev.stride.processor.parse.NetworkParser;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.Set;
+import java.util.function.Function;
 import javax.annotation.processing.AbstractProcessor;
+import javax.annotation.processing.Messager;
 import javax.annotation.processing.Processor;
 import javax.annotation.processing.RoundEnvironment;
 import javax.lang.model.SourceVersion;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.TypeElement;
+import javax.lang.model.element.VariableElement;
 
-/** Placeholder; being written. */
+/**
+ * Checks every {@code @Network} spec's shapes at compile time and generates its {@code
+ * <Spec>Model}; all mistakes of a spec are reported in one compilation, never as a javac crash.
+ */
 @AutoService(Processor.class)
 public final class StrideProcessor extends AbstractProcessor {
+  private final Function<NetworkModel, Report> checker;
+
+  /** The processor as javac loads it. */
+  public StrideProcessor() {
+    this(NetworkChecker::check);
+  }
+
+  /** A processor with another check stage, so tests can make a stage fail. */
+  StrideProcessor(Function<NetworkModel, Report> checker) {
+    this.checker = checker;
+  }
+
   @Override
   public Set<String> getSupportedAnnotationTypes() {
+    // Every layer annotation too, so that one on a field of a class without @Network is seen.
     return Set.of("dev.stride.*");
   }
 
@@ -22,7 +53,89 @@ public final class StrideProcessor extends AbstractProcessor {
   }
 
   @Override
-  public boolean process(Set<? extends TypeElement> annotations, RoundEnvironment roundEnv) {
+  public boolean process(Set<? extends TypeElement> annotations, RoundEnvironment round) {
+    NetworkParser parser = new NetworkParser(processingEnv.getElementUtils());
+    for (TypeElement annotation : annotations) {
+      if (annotation.getQualifiedName().contentEquals(NetworkParser.NETWORK)) {
+        for (Element spec : round.getElementsAnnotatedWith(annotation)) {
+          if (spec instanceof TypeElement type) {
+            network(parser, type);
+          }
+        }
+      } else if (NetworkParser.isLayerAnnotation(annotation)) {
+        for (Element field : round.getElementsAnnotatedWith(annotation)) {
+          orphan(parser, annotation, field);
+        }
+      }
+    }
+    // Other processors may want the annotations too.
     return false;
+  }
+
+  /** Parse, check, report, and generate only when clean; a bug becomes an error on the spec. */
+  private void network(NetworkParser parser, TypeElement spec) {
+    try {
+      NetworkModel model = parser.parse(spec);
+      Report report = checker.apply(model);
+      print(report);
+      if (report.hasErrors() || report.plan() == null) {
+        return;
+      }
+      try {
+        ModelGenerator.generate(report.plan()).writeTo(processingEnv.getFiler());
+      } catch (IOException e) {
+        print(
+            Finding.on(
+                spec,
+                Message.CANNOT_WRITE,
+                model.name(),
+                ModelGenerator.modelName(model),
+                e.getMessage()));
+      }
+    } catch (RuntimeException | AssertionError | StackOverflowError e) {
+      StringWriter trace = new StringWriter();
+      e.printStackTrace(new PrintWriter(trace));
+      print(Finding.on(spec, Message.INTERNAL_ERROR, spec.getSimpleName(), trace));
+    }
+  }
+
+  /**
+   * Reports a layer annotation on a field whose class lacks {@code @Network}; fields of specs are
+   * checked with their spec. Each field is reported once, for its first layer annotation.
+   */
+  private void orphan(NetworkParser parser, TypeElement annotation, Element field) {
+    Element owner = field.getEnclosingElement();
+    if (field.getKind() != ElementKind.FIELD || owner == null || NetworkParser.isNetwork(owner)) {
+      return;
+    }
+    try {
+      var model = parser.parseField((VariableElement) field);
+      if (!model.annotations().get(0).contentEquals(annotation.getSimpleName())) {
+        return;
+      }
+      print(NetworkChecker.checkOrphan(model, owner.getSimpleName().toString()));
+    } catch (RuntimeException | AssertionError | StackOverflowError e) {
+      StringWriter trace = new StringWriter();
+      e.printStackTrace(new PrintWriter(trace));
+      print(Finding.on(field, Message.INTERNAL_ERROR, field.getSimpleName(), trace));
+    }
+  }
+
+  private void print(Report report) {
+    for (Finding finding : report.findings()) {
+      print(finding);
+    }
+  }
+
+  private void print(Finding f) {
+    Messager messager = processingEnv.getMessager();
+    var kind = f.message().kind();
+    if (f.annotation() == null) {
+      messager.printMessage(kind, f.text(), f.element());
+    } else if (f.value() == null) {
+      messager.printMessage(kind, f.text(), f.element(), f.annotation());
+    } else {
+      messager.printMessage(kind, f.text(), f.element(), f.annotation(), f.value());
+    }
   }
 }

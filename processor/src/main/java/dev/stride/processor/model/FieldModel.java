@@ -1,0 +1,31 @@
+package dev.stride.processor.model;
+
+import java.util.List;
+
+/**
+ * One field of a spec class (or a layer-annotated field of any class), with what the checker needs
+ * to tell whether it is a well-formed layer.
+ *
+ * @param name the field name
+ * @param site the field, with its first layer annotation if any
+ * @param isStatic whether the field is static
+ * @param type the field's type as written; {@code null} when javac could not resolve it
+ * @param isLayerType whether the type is {@code dev.stride.Layer}
+ * @param annotations the simple names of its layer annotations, in source order
+ * @param layer the parsed layer when it has exactly one layer annotation, else null
+ * @param strideWarningsSuppressed whether {@code @SuppressWarnings("stride")} covers the field
+ */
+public record FieldModel(
+    String name,
+    Site site,
+    boolean isStatic,
+    String type,
+    boolean isLayerType,
+    List<String> annotations,
+    LayerSpec layer,
+    boolean strideWarningsSuppressed) {
+  /** Copies the list. */
+  public FieldModel {
+    annotations = List.copyOf(annotations);
+  }
+}

@@ -1,0 +1,21 @@
+package dev.stride.processor.model;
+
+/**
+ * A checked layer: the spec with its input and output shapes and its costs.
+ *
+ * @param spec the layer as written
+ * @param in the shape of one input sample
+ * @param out the shape of one output sample
+ * @param window the resolved window of a convolution or pooling layer, else null
+ * @param inChannels the input channels (or features) the layer's weights are sized for
+ * @param parameters PyTorch's {@code numel} over the layer's parameters
+ * @param multiplyAdds per sample; convolutions and linear layers only
+ */
+public record LayerPlan(
+    LayerSpec spec,
+    Shape in,
+    Shape out,
+    Window window,
+    int inChannels,
+    long parameters,
+    long multiplyAdds) {}

@@ -1,0 +1,190 @@
+package dev.stride.processor.model;
+
+import java.util.List;
+
+/**
+ * One layer field as written: its name, where it was written and its annotation's values; one
+ * record per layer kind.
+ *
+ * <p>Size arrays ({@code kernelSize}, {@code stride}, ...) are kept exactly as written, one, two or
+ * four values, so that the checker can report a wrong length.
+ */
+public sealed interface LayerSpec {
+  /** The field name. */
+  String name();
+
+  /** The field and its layer annotation. */
+  Site site();
+
+  /** The annotation's simple name, e.g. {@code Conv2d}. */
+  String annotation();
+
+  /** {@code @Conv2d}. */
+  record Conv2d(
+      String name,
+      Site site,
+      int outChannels,
+      List<Integer> kernelSize,
+      List<Integer> stride,
+      List<Integer> padding,
+      boolean same,
+      List<Integer> dilation,
+      int groups,
+      boolean bias,
+      int inChannels)
+      implements LayerSpec {
+    /** Copies the lists. */
+    public Conv2d {
+      kernelSize = List.copyOf(kernelSize);
+      stride = List.copyOf(stride);
+      padding = List.copyOf(padding);
+      dilation = List.copyOf(dilation);
+    }
+
+    @Override
+    public String annotation() {
+      return "Conv2d";
+    }
+  }
+
+  /** What max and average pooling share, so that one check serves both. */
+  sealed interface Pooling extends LayerSpec {
+    /** The window, one value or {@code {h, w}}. */
+    List<Integer> kernelSize();
+
+    /** The stride as written; empty means the kernel size. */
+    List<Integer> stride();
+
+    /** The padding as written. */
+    List<Integer> padding();
+
+    /** Whether the output size rounds up. */
+    boolean ceilMode();
+  }
+
+  /** {@code @MaxPool}. */
+  record MaxPool(
+      String name,
+      Site site,
+      List<Integer> kernelSize,
+      List<Integer> stride,
+      List<Integer> padding,
+      boolean ceilMode)
+      implements Pooling {
+    /** Copies the lists. */
+    public MaxPool {
+      kernelSize = List.copyOf(kernelSize);
+      stride = List.copyOf(stride);
+      padding = List.copyOf(padding);
+    }
+
+    @Override
+    public String annotation() {
+      return "MaxPool";
+    }
+  }
+
+  /** {@code @AvgPool}. */
+  record AvgPool(
+      String name,
+      Site site,
+      List<Integer> kernelSize,
+      List<Integer> stride,
+      List<Integer> padding,
+      boolean ceilMode,
+      boolean countIncludePad)
+      implements Pooling {
+    /** Copies the lists. */
+    public AvgPool {
+      kernelSize = List.copyOf(kernelSize);
+      stride = List.copyOf(stride);
+      padding = List.copyOf(padding);
+    }
+
+    @Override
+    public String annotation() {
+      return "AvgPool";
+    }
+  }
+
+  /** {@code @GlobalAvgPool}. */
+  record GlobalAvgPool(String name, Site site) implements LayerSpec {
+    @Override
+    public String annotation() {
+      return "GlobalAvgPool";
+    }
+  }
+
+  /** {@code @BatchNorm}. */
+  record BatchNorm(String name, Site site, double eps) implements LayerSpec {
+    @Override
+    public String annotation() {
+      return "BatchNorm";
+    }
+  }
+
+  /** {@code @ReLU}. */
+  record ReLU(String name, Site site) implements LayerSpec {
+    @Override
+    public String annotation() {
+      return "ReLU";
+    }
+  }
+
+  /** {@code @Sigmoid}. */
+  record Sigmoid(String name, Site site) implements LayerSpec {
+    @Override
+    public String annotation() {
+      return "Sigmoid";
+    }
+  }
+
+  /** {@code @Tanh}. */
+  record Tanh(String name, Site site) implements LayerSpec {
+    @Override
+    public String annotation() {
+      return "Tanh";
+    }
+  }
+
+  /** {@code @Softmax}. */
+  record Softmax(String name, Site site) implements LayerSpec {
+    @Override
+    public String annotation() {
+      return "Softmax";
+    }
+  }
+
+  /** {@code @Flatten}. */
+  record Flatten(String name, Site site) implements LayerSpec {
+    @Override
+    public String annotation() {
+      return "Flatten";
+    }
+  }
+
+  /** {@code @Linear}. */
+  record Linear(String name, Site site, int outFeatures, int inFeatures, boolean bias)
+      implements LayerSpec {
+    @Override
+    public String annotation() {
+      return "Linear";
+    }
+  }
+
+  /** {@code @Dropout}. */
+  record Dropout(String name, Site site, double p) implements LayerSpec {
+    @Override
+    public String annotation() {
+      return "Dropout";
+    }
+  }
+
+  /**
+   * A layer annotation whose values javac could not give us (a missing required attribute, a
+   * non-constant or mistyped value): javac reports those itself, so the checker stays silent and
+   * only forgets the shape, unless the layer cannot change it.
+   */
+  record Unreadable(String name, Site site, String annotation, boolean keepsShape)
+      implements LayerSpec {}
+}
