@@ -13,11 +13,14 @@ import dev.stride.ReLU;
  * The seed's AlexNet (d2l, chapter 7.1) for 1 x 224 x 224 Fashion-MNIST images, layer for layer as
  * the {@code nn.Sequential} in the notes; the processor infers every {@code inChannels} and checks
  * the one {@code inFeatures} written out.
+ *
+ * <p>Its strides leave input unused: (224 + 1 + 1 - 11) % 4 = 3 rows and columns before pool1, and
+ * (54 - 3) % 2 = 1 before each pooling. The notes accept that, so the class says so instead of the
+ * compiler warning about it on every build.
  */
+@SuppressWarnings("stride")
 @Network(input = {1, 224, 224})
 public abstract class AlexNet {
-  // (224 + 1 + 1 - 11) % 4 = 3 input rows and columns are never read; d2l accepts that, so do we.
-  @SuppressWarnings("stride")
   @Conv2d(outChannels = 96, kernelSize = 11, stride = 4, padding = 1)
   Layer conv1;
 
