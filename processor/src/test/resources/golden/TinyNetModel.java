@@ -8,6 +8,7 @@ import static dev.stride.runtime.NetworkDef.stride;
 import dev.stride.runtime.CompiledNetwork;
 import dev.stride.runtime.Model;
 import dev.stride.runtime.NetworkDef;
+import dev.stride.runtime.WeightNames;
 import java.io.IOException;
 import java.nio.file.Path;
 import javax.annotation.processing.Generated;
@@ -100,12 +101,24 @@ public final class TinyNetModel implements Model {
   }
 
   /**
-   * Loads weights saved from PyTorch as safetensors.
+   * Loads weights saved from PyTorch: safetensors, or a {@code torch.save(model.state_dict())}
+   * file (told apart by content), keyed by field name, e.g. {@code conv1.weight}.
    *
    * @throws IOException naming the tensor and saying expected vs found, if the file does not fit
    */
   public static TinyNetModel load(Path path) throws IOException {
     return new TinyNetModel(CompiledNetwork.load(NETWORK, path));
+  }
+
+  /**
+   * Loads weights keyed as {@code names} says, e.g. {@code WeightNames.sequential()} for the
+   * {@code 0.weight}, {@code 3.weight}, ... of a d2l {@code nn.Sequential} checkpoint.
+   *
+   * @throws IOException naming the tensor and saying expected vs found, or listing the expected and
+   *     found keys, if the file does not fit
+   */
+  public static TinyNetModel load(Path path, WeightNames names) throws IOException {
+    return new TinyNetModel(CompiledNetwork.load(NETWORK, path, names));
   }
 
   /**

@@ -98,14 +98,37 @@ public final class CompiledNetwork implements Model {
   }
 
   /**
-   * Reads weights from a safetensors file.
+   * Reads weights from a safetensors file or a {@code torch.save(model.state_dict())} checkpoint,
+   * told apart by content, with the tensors named after the fields ({@code conv1.weight}).
    *
-   * <p>Tensor names and shapes are checked against the header before any data is read, so a file
-   * for another network fails fast and nothing large is allocated for it.
+   * <p>For safetensors, names and shapes are checked against the header before any data is read, so
+   * a file for another network fails fast and nothing large is allocated for it.
    *
    * @throws IOException naming the tensor and saying expected vs found, if the file does not fit
    */
   public static CompiledNetwork load(NetworkDef network, Path path) throws IOException {
+    return load(network, path, WeightNames.fields());
+  }
+
+  /**
+   * As {@link #load(NetworkDef, Path)}, with the file's keys mapped to fields by {@code names},
+   * e.g. {@link WeightNames#sequential()} for a d2l {@code nn.Sequential} checkpoint ({@code
+   * 0.weight}, {@code 3.weight}, ...).
+   *
+   * @throws IOException naming the tensor and saying expected vs found, or listing the expected and
+   *     found keys, if the file does not fit
+   */
+  public static CompiledNetwork load(NetworkDef network, Path path, WeightNames names)
+      throws IOException {
+    Objects.requireNonNull(names, "names");
+    if (names.equals(WeightNames.fields())
+        && WeightsFile.detect(path) == WeightsFile.Format.SAFETENSORS) {
+      return loadSafetensors(network, path);
+    }
+    return fromTensors(network, WeightsFile.read(path, network, names));
+  }
+
+  private static CompiledNetwork loadSafetensors(NetworkDef network, Path path) throws IOException {
     Map<String, int[]> expected = expectedShapes(network);
     Safetensors.Header header = Safetensors.readHeader(path);
     Map<String, int[]> shapes = new LinkedHashMap<>();

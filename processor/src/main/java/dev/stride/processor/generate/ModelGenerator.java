@@ -27,6 +27,7 @@ public final class ModelGenerator {
   private static final ClassName BUILDER = NETWORK_DEF.nestedClass("Builder");
   private static final ClassName COMPILED = ClassName.get("dev.stride.runtime", "CompiledNetwork");
   private static final ClassName MODEL = ClassName.get("dev.stride.runtime", "Model");
+  private static final ClassName WEIGHT_NAMES = ClassName.get("dev.stride.runtime", "WeightNames");
   private static final ClassName GENERATED =
       ClassName.get("javax.annotation.processing", "Generated");
   private static final ClassName PATH = ClassName.get("java.nio.file", "Path");
@@ -187,7 +188,10 @@ public final class ModelGenerator {
             .build());
     type.addMethod(
         MethodSpec.methodBuilder("load")
-            .addJavadoc("Loads weights saved from PyTorch as safetensors.\n\n")
+            .addJavadoc(
+                "Loads weights saved from PyTorch: safetensors, or a {@code"
+                    + " torch.save(model.state_dict())}\nfile (told apart by content), keyed by"
+                    + " field name, e.g. {@code conv1.weight}.\n\n")
             .addJavadoc(
                 "@throws IOException naming the tensor and saying expected vs found, if the file"
                     + " does not fit\n")
@@ -196,6 +200,22 @@ public final class ModelGenerator {
             .addParameter(PATH, "path")
             .addException(IOException.class)
             .addStatement("return new $T($T.load(NETWORK, path))", self, COMPILED)
+            .build());
+    type.addMethod(
+        MethodSpec.methodBuilder("load")
+            .addJavadoc(
+                "Loads weights keyed as {@code names} says, e.g. {@code WeightNames.sequential()}"
+                    + " for the\n{@code 0.weight}, {@code 3.weight}, ... of a d2l {@code"
+                    + " nn.Sequential} checkpoint.\n\n")
+            .addJavadoc(
+                "@throws IOException naming the tensor and saying expected vs found, or listing the"
+                    + " expected and\n    found keys, if the file does not fit\n")
+            .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
+            .returns(self)
+            .addParameter(PATH, "path")
+            .addParameter(WEIGHT_NAMES, "names")
+            .addException(IOException.class)
+            .addStatement("return new $T($T.load(NETWORK, path, names))", self, COMPILED)
             .build());
     type.addMethod(
         MethodSpec.methodBuilder("definition")
