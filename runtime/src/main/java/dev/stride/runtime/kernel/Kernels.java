@@ -71,4 +71,32 @@ public interface Kernels {
       float[] bias,
       int outFeatures,
       float[] output);
+
+  /**
+   * A convolution with its weights prepared once; its output pass adds {@code bias} (may be null)
+   * and applies {@code activation}. The arrays are not modified and may be kept.
+   *
+   * <p>The default runs {@link #conv2d} and then the activation; fast implementations pack the
+   * weights here.
+   */
+  default PreparedLayer prepareConv2d(
+      Conv2dGeometry g, float[] weight, float[] bias, Activation activation) {
+    int outSize = g.outChannels() * g.outHeight() * g.outWidth();
+    return (input, n, output) -> {
+      conv2d(input, n, g, weight, bias, output);
+      activation.apply(this, output, n * outSize);
+    };
+  }
+
+  /**
+   * A fully connected layer, {@code input (N, F), weight (OF, F) -> (N, OF)}, with its weights
+   * prepared once; its output pass adds {@code bias} (may be null) and applies {@code activation}.
+   */
+  default PreparedLayer prepareLinear(
+      int inFeatures, int outFeatures, float[] weight, float[] bias, Activation activation) {
+    return (input, n, output) -> {
+      linear(input, n, inFeatures, weight, bias, outFeatures, output);
+      activation.apply(this, output, n * outFeatures);
+    };
+  }
 }

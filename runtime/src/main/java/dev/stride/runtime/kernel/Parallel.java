@@ -1,0 +1,101 @@
+package dev.stride.runtime.kernel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.RecursiveAction;
+import java.util.function.IntConsumer;
+
+/**
+ * The one pool of worker threads that every model's kernels share, sized by {@code
+ * -Dstride.threads=N} (default: the available processors). Its threads are daemons, so a program
+ * that only runs models still exits when {@code main} returns.
+ */
+public final class Parallel {
+  /** The system property that sets the number of threads. */
+  public static final String THREADS_PROPERTY = "stride.threads";
+
+  private Parallel() {}
+
+  /** The number of threads kernels split work over. */
+  public static int threads() {
+    return Holder.THREADS;
+  }
+
+  /**
+   * Runs {@code task.accept(i)} for every {@code i} in {@code [0, count)}, spread over the pool,
+   * and returns when all are done; runs inline when there is one thread or one task. Called from a
+   * worker (nested), it forks into the same pool rather than blocking a thread.
+   */
+  public static void forEach(int count, IntConsumer task) {
+    if (count <= 0) {
+      return;
+    }
+    if (count == 1 || Holder.THREADS == 1) {
+      for (int i = 0; i < count; i++) {
+        task.accept(i);
+      }
+      return;
+    }
+    List<RecursiveAction> tasks = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      int index = i;
+      tasks.add(
+          new RecursiveAction() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected void compute() {
+              task.accept(index);
+            }
+          });
+    }
+    if (ForkJoinTask.inForkJoinPool()) {
+      ForkJoinTask.invokeAll(tasks);
+    } else {
+      Holder.POOL.invoke(
+          new RecursiveAction() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected void compute() {
+              ForkJoinTask.invokeAll(tasks);
+            }
+          });
+    }
+  }
+
+  /** Parses {@code stride.threads}; a bad value falls back to the processor count. */
+  static int parseThreads(String value, int processors) {
+    if (value == null || value.isBlank()) {
+      return processors;
+    }
+    try {
+      int n = Integer.parseInt(value.trim());
+      return n >= 1 ? n : processors;
+    } catch (NumberFormatException e) {
+      return processors;
+    }
+  }
+
+  /** Created on first use, so loading a model starts no threads until it computes. */
+  private static final class Holder {
+    static final int THREADS =
+        parseThreads(
+            System.getProperty(THREADS_PROPERTY), Runtime.getRuntime().availableProcessors());
+    static final ForkJoinPool POOL =
+        new ForkJoinPool(
+            THREADS,
+            pool -> {
+              ForkJoinWorkerThread t =
+                  ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+              t.setDaemon(true);
+              t.setName("stride-kernel-" + t.getPoolIndex());
+              return t;
+            },
+            null,
+            false);
+  }
+}
