@@ -231,6 +231,23 @@ class DiagnosticsTest {
   }
 
   @Test
+  @Covers(Message.GROUPS_DO_NOT_DIVIDE)
+  void groupsThatDivideNeitherChannelCountGiveOneErrorNamingBoth() {
+    JavaFileObject f =
+        net(
+            "{384, 12, 12}",
+            "  @Conv2d(outChannels = 384, kernelSize = 3, padding = 1, groups = 5) Layer conv;\n");
+    Compilation c = compile(f);
+    assertThat(c).hadErrorCount(1);
+    assertThat(c)
+        .hadErrorContaining(
+            "conv: @Conv2d(groups = 5) must divide both channel counts, but the input channels"
+                + " are 384 (384 % 5 = 4) and the output channels are 384 (384 % 5 = 4)")
+        .inFile(f)
+        .onLineContaining("Layer conv;");
+  }
+
+  @Test
   @Covers(Message.PROBABILITY_OUT_OF_RANGE)
   void dropoutOfOne() {
     JavaFileObject f = net("{4}", "  @Dropout(1.0) Layer drop;\n");

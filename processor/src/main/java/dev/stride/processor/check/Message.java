@@ -77,8 +77,8 @@ public enum Message {
   /** Groups that do not divide both channel counts. */
   GROUPS_DO_NOT_DIVIDE(
       Kind.ERROR,
-      "%s: @Conv2d(groups = %d) must divide both channel counts, but the %s channels are %d (%d %%"
-          + " %d = %d); use groups = 1 or a common divisor of the input and output channels."),
+      "%s: @Conv2d(groups = %d) must divide both channel counts, but %s; use groups = 1 or a"
+          + " common divisor of the input and output channels."),
   /** A dropout probability outside [0, 1). */
   PROBABILITY_OUT_OF_RANGE(
       Kind.ERROR,

@@ -237,8 +237,9 @@ public final class NetworkChecker {
     if (conv.inChannels() < 0) {
       positive(conv, "inChannels", conv.inChannels(), "inChannels", " (or 0 to infer it)");
     }
-    if (groupsOk && channelsOk && conv.outChannels() % conv.groups() != 0) {
-      groups(conv, "output", conv.outChannels());
+    boolean outputsIndivisible = groupsOk && channelsOk && conv.outChannels() % conv.groups() != 0;
+    if (outputsIndivisible && (in == null || in.isFlat())) {
+      groups(conv, null, conv.outChannels());
     }
     if (in == null) {
       return null;
@@ -259,8 +260,13 @@ public final class NetworkChecker {
           channels,
           channels);
     }
-    if (groupsOk && channels % conv.groups() != 0) {
-      groups(conv, "input", channels);
+    boolean inputsIndivisible = groupsOk && channels % conv.groups() != 0;
+    if (inputsIndivisible || outputsIndivisible) {
+      // One message for both counts: they share the fix.
+      groups(
+          conv,
+          inputsIndivisible ? channels : null,
+          outputsIndivisible ? conv.outChannels() : null);
     }
     if (kernel == null || stride == null || dilation == null || padding == null) {
       return null;
@@ -709,18 +715,39 @@ public final class NetworkChecker {
         value);
   }
 
-  private void groups(LayerSpec.Conv2d conv, String which, int channels) {
+  /**
+   * Reports the channel counts (null: divisible or unknown) that {@code groups} fails to divide.
+   */
+  private void groups(LayerSpec.Conv2d conv, Integer inChannels, Integer outChannels) {
+    int g = conv.groups();
+    List<String> counts = new ArrayList<>();
+    if (inChannels != null) {
+      counts.add(
+          String.format(
+              Locale.ROOT,
+              "the input channels are %d (%d %% %d = %d)",
+              inChannels,
+              inChannels,
+              g,
+              inChannels % g));
+    }
+    if (outChannels != null) {
+      counts.add(
+          String.format(
+              Locale.ROOT,
+              "the output channels are %d (%d %% %d = %d)",
+              outChannels,
+              outChannels,
+              g,
+              outChannels % g));
+    }
     error(
         conv.site(),
         "groups",
         Message.GROUPS_DO_NOT_DIVIDE,
         conv.name(),
-        conv.groups(),
-        which,
-        channels,
-        channels,
-        conv.groups(),
-        channels % conv.groups());
+        g,
+        String.join(" and ", counts));
   }
 
   /** Whether every size of {@code shape} fits the runtime's int; reports it if not. */
