@@ -14,6 +14,7 @@ import dev.stride.runtime.Tensor;
 import dev.stride.runtime.kernel.KernelProvider;
 import dev.stride.runtime.kernel.Parallel;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -189,6 +190,16 @@ public final class Compare {
       System.out.printf(
           "WARNING: Stride runs %d threads, ONNX Runtime %d: pass -Dstride.threads=%d%n%n",
           Parallel.threads(), options.threads, options.threads);
+    }
+    double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    System.out.printf(Locale.ROOT, "- load average before the run: %.2f%n%n", load);
+    if (load > 0.5) {
+      System.out.printf(
+          Locale.ROOT,
+          "WARNING: load average %.2f: something else is running on this %d-core machine, so"
+              + " these numbers are not the machine's%n%n",
+          load,
+          Runtime.getRuntime().availableProcessors());
     }
     Files.createDirectories(options.dir);
     List<Result> results = new ArrayList<>();
