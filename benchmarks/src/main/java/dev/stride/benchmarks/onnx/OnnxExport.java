@@ -101,14 +101,26 @@ public final class OnnxExport {
       return node;
     } else if (layer instanceof LayerDef.AvgPool) {
       LayerDef.AvgPool p = (LayerDef.AvgPool) layer;
+      int[] k = {p.kernelH(), p.kernelW(), p.strideH(), p.strideW()};
+      int[] pads = {p.padTop(), p.padBottom(), p.padLeft(), p.padRight()};
+      int[] overhang = ceilOverhang(p.in(), p.out(), k, pads);
+      if (p.countIncludePad() && (overhang[0] > 0 || overhang[1] > 0)) {
+        // Ceil mode counting padding: PyTorch divides by the window clipped to the padded input,
+        // leaving out the ceil overhang, where ONNX Runtime counts the overhang too (and its
+        // PadFusion folds a Pad node into the pooling, so explicit zeros do not help). So: average
+        // over the real cells only, then rescale each position by real cells / PyTorch's divisor.
+        String averaged = output + "/exclusive";
+        Proto node = node("AveragePool", averaged, input);
+        ints(node, "kernel_shape", k[0], k[1]);
+        ints(node, "strides", k[2], k[3]);
+        ints(node, "pads", pads[0], pads[2], pads[1] + overhang[0], pads[3] + overhang[1]);
+        integer(node, "count_include_pad", 0);
+        graph.message(1, node);
+        String factor = floatInitializer(graph, output + "/divisor", divisorFactor(p));
+        return node("Mul", output, averaged, factor);
+      }
       Proto node = node("AveragePool", output, input);
-      pool(
-          node,
-          p.in(),
-          p.out(),
-          new int[] {p.kernelH(), p.kernelW(), p.strideH(), p.strideW()},
-          new int[] {p.padTop(), p.padBottom(), p.padLeft(), p.padRight()},
-          !p.countIncludePad());
+      pool(node, p.in(), p.out(), k, pads, !p.countIncludePad());
       integer(node, "count_include_pad", p.countIncludePad() ? 1 : 0);
       return node;
     } else if (layer instanceof LayerDef.GlobalAvgPool) {
@@ -163,7 +175,8 @@ public final class OnnxExport {
    * Pooling attributes. Stride's table keeps ceil mode only as the output size; the export finds it
    * again. Where padded cells cannot change the result (max pooling, or average pooling that
    * excludes padding) ceil mode becomes extra bottom/right padding, which every ONNX runtime reads
-   * alike; otherwise {@code ceil_mode=1}.
+   * alike, unless that padding would reach the kernel's size (ONNX Runtime refuses it): then {@code
+   * ceil_mode=1}. (Average pooling that counts padding in ceil mode is handled by its caller.)
    *
    * @param k {@code {kh, kw, sh, sw}}
    * @param pads {@code {top, bottom, left, right}}
@@ -174,15 +187,12 @@ public final class OnnxExport {
     int bottom = pads[1];
     int left = pads[2];
     int right = pads[3];
-    boolean ceilH = out.height() != floorOut(in.height(), top + bottom, k[0], k[2]);
-    boolean ceilW = out.width() != floorOut(in.width(), left + right, k[1], k[3]);
+    int[] overhang = ceilOverhang(in, out, k, pads);
     boolean ceilMode = false;
-    if (ceilH || ceilW) {
-      int extraH = Math.max(0, (out.height() - 1) * k[2] + k[0] - (in.height() + top + bottom));
-      int extraW = Math.max(0, (out.width() - 1) * k[3] + k[1] - (in.width() + left + right));
-      if (padsAreNeutral && bottom + extraH < k[0] && right + extraW < k[1]) {
-        bottom += extraH;
-        right += extraW;
+    if (overhang[0] > 0 || overhang[1] > 0) {
+      if (padsAreNeutral && bottom + overhang[0] < k[0] && right + overhang[1] < k[1]) {
+        bottom += overhang[0];
+        right += overhang[1];
       } else {
         ceilMode = true;
       }
@@ -195,9 +205,40 @@ public final class OnnxExport {
     }
   }
 
-  private static int floorOut(int n, int pad, int k, int s) {
-    int span = n + pad - k;
-    return span < 0 ? 0 : span / s + 1;
+  /**
+   * How far ceil mode's last windows reach past the padded input, {@code {rows, columns}}: zero in
+   * floor mode, where every window fits.
+   */
+  private static int[] ceilOverhang(Shape in, Shape out, int[] k, int[] pads) {
+    return new int[] {
+      Math.max(0, (out.height() - 1) * k[2] + k[0] - (in.height() + pads[0] + pads[1])),
+      Math.max(0, (out.width() - 1) * k[3] + k[1] - (in.width() + pads[2] + pads[3]))
+    };
+  }
+
+  /**
+   * {@code (OH, OW)}: per output position, the number of real input cells in its window over
+   * PyTorch's divisor for {@code count_include_pad} (the window clipped to the padded input).
+   */
+  private static Tensor divisorFactor(LayerDef.AvgPool p) {
+    int oh = p.out().height();
+    int ow = p.out().width();
+    float[] factor = new float[oh * ow];
+    for (int y = 0; y < oh; y++) {
+      double fy = cells(y * p.strideH() - p.padTop(), p.kernelH(), p.in().height(), p.padBottom());
+      for (int x = 0; x < ow; x++) {
+        double fx = cells(x * p.strideW() - p.padLeft(), p.kernelW(), p.in().width(), p.padRight());
+        factor[y * ow + x] = (float) (fy * fx);
+      }
+    }
+    return new Tensor(new int[] {oh, ow}, factor);
+  }
+
+  /** Real cells over PyTorch's count for a window from {@code start} in one dimension. */
+  private static double cells(int start, int k, int n, int padAfter) {
+    int real = Math.min(start + k, n) - Math.max(start, 0);
+    int counted = Math.min(start + k, n + padAfter) - start;
+    return (double) real / counted;
   }
 
   private static Proto node(String opType, String output, String... inputs) {
@@ -223,12 +264,17 @@ public final class OnnxExport {
     node.message(5, attribute);
   }
 
-  /** Adds the tensor as a float32 initializer (raw little-endian data) and returns its name. */
+  /** Adds the named weight as an initializer and returns its name. */
   private static String initializer(Proto graph, Map<String, Tensor> tensors, String name) {
     Tensor t = tensors.get(name);
     if (t == null) {
       throw new IllegalArgumentException("no tensor '" + name + "' among " + tensors.keySet());
     }
+    return floatInitializer(graph, name, t);
+  }
+
+  /** Adds {@code t} as a float32 initializer (raw little-endian data) and returns its name. */
+  private static String floatInitializer(Proto graph, String name, Tensor t) {
     Proto tensor = new Proto();
     for (int d : t.shape()) {
       tensor.varint(1, d);
