@@ -13,7 +13,7 @@
 #        layers, apt-get install libopenblas0, otherwise it uses reference BLAS).
 # Takes: about 5 minutes with fast kernels (4 cases x 9 rounds x >= 1 s per engine, per JDK, plus
 #        PyTorch). With the scalar kernels AlexNet batch 32 is ~30 s per batch, so a full run takes
-#        ~15 min per JDK; use --quick (3 rounds of >= 0.3 s, ~3 min per JDK with scalar kernels).
+#        ~15 min per JDK; use --quick (3 rounds of >= 0.3 s: ~10 min in all with scalar kernels).
 # Run:   benchmarks/compare.sh                      # from anywhere inside the repository
 #        benchmarks/compare.sh --quick              # smoke test
 #        benchmarks/compare.sh --cases lenet-1,lenet-256 --rounds 11
@@ -54,7 +54,8 @@ status=0
 
 # Same machine, same moment: say what it was.
 echo "== Machine: $(nproc) processors, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs)," \
-  "AVX-512: $(grep -q avx512f /proc/cpuinfo && echo yes || echo no); commit $(git rev-parse --short HEAD 2>/dev/null)"
+  "AVX-512: $(grep -q avx512f /proc/cpuinfo && echo yes || echo no); commit $(git rev-parse --short HEAD 2>/dev/null);" \
+  "load average $(cut -d' ' -f1-3 /proc/loadavg) (should be near 0: anything else running skews the numbers)"
 
 run_java() { # $1 = java binary, then extra JVM flags
   local java=$1

@@ -163,6 +163,7 @@ public final class Compare {
 
   private int run() throws Exception {
     String kernels = KernelProvider.kernels().name();
+    double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     System.out.printf(
         Locale.ROOT,
         "# Stride vs ONNX Runtime%n%n"
@@ -172,7 +173,8 @@ public final class Compare {
             + "- %d rounds each, alternating, each round >= %.1f s (at least one batch), warm-up"
             + " >= %.1f s; median images/s%n"
             + "- GFLOP/s = images/s x 2 x multiply-adds per image; %% peak of %.0f GFLOP/s"
-            + " (2 cores AVX-512 FMA)%n%n",
+            + " (2 cores AVX-512 FMA)%n"
+            + "- load average before the run: %.2f%n%n",
         System.getProperty("java.vm.name"),
         System.getProperty("java.runtime.version"),
         System.getProperty("java.vm.vendor"),
@@ -185,14 +187,13 @@ public final class Compare {
         options.rounds,
         options.roundSeconds,
         options.warmupSeconds,
-        PEAK_GFLOPS);
+        PEAK_GFLOPS,
+        load);
     if (Parallel.threads() != options.threads) {
       System.out.printf(
           "WARNING: Stride runs %d threads, ONNX Runtime %d: pass -Dstride.threads=%d%n%n",
           Parallel.threads(), options.threads, options.threads);
     }
-    double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-    System.out.printf(Locale.ROOT, "- load average before the run: %.2f%n%n", load);
     if (load > 0.5) {
       System.out.printf(
           Locale.ROOT,
