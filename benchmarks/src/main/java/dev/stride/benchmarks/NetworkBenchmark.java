@@ -3,6 +3,8 @@ package dev.stride.benchmarks;
 import dev.stride.example.AlexNetModel;
 import dev.stride.example.LeNetModel;
 import dev.stride.runtime.Model;
+import dev.stride.runtime.kernel.KernelProvider;
+import dev.stride.runtime.kernel.Parallel;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -18,33 +20,72 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-/** Whole-network forward passes of the seed's AlexNet and d2l's LeNet; one op is one batch. */
+/**
+ * Whole-network forward passes of the seed's AlexNet and d2l's LeNet at the issue's batch sizes,
+ * scalar vs vector kernels; one op is one batch, so images/s = batch / (ms/op) x 1000.
+ *
+ * <pre>
+ * java -jar benchmarks/target/benchmarks.jar NetworkBenchmark                   # all cases
+ * java -jar benchmarks/target/benchmarks.jar NetworkBenchmark -p kernels=vector -p net=LeNet-256
+ * java -jar benchmarks/target/benchmarks.jar NetworkBenchmark -prof gc          # bytes/op
+ * </pre>
+ *
+ * <p>Each parameter combination runs in a fresh fork (JMH's default), so {@code kernels} and {@code
+ * threads} are set as {@code stride.kernels} / {@code stride.threads} before anything reads them; a
+ * run that asks for {@code vector} fails rather than quietly measuring the scalar kernels. With
+ * {@code -prof gc}, {@code gc.alloc.rate.norm} is the bytes allocated per batch: the goal is none
+ * in steady state.
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(1)
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
 public class NetworkBenchmark {
-  @Param({"LeNet", "AlexNet"})
-  public String network;
+  /** Network and batch, as the targets pair them. */
+  @Param({"LeNet-1", "LeNet-256", "AlexNet-1", "AlexNet-32"})
+  public String net;
 
-  @Param({"1", "32"})
-  public int batch;
+  /** {@code stride.kernels}: {@code scalar} or {@code vector}. */
+  @Param({"scalar", "vector"})
+  public String kernels;
+
+  /** {@code stride.threads}: the kernels' pool size. */
+  @Param({"2"})
+  public int threads;
 
   private Model model;
   private float[] input;
+  private int batch;
 
-  /** Builds the model with random weights and a random batch, outside the measurement. */
+  /** Picks the kernels and threads, builds the model and a random batch, outside the timing. */
   @Setup(Level.Trial)
   public void setUp() {
+    System.setProperty(KernelProvider.KERNELS_PROPERTY, kernels);
+    System.setProperty(Parallel.THREADS_PROPERTY, Integer.toString(threads));
+    String chosen = KernelProvider.kernels().name();
+    if (kernels.equals("scalar") != chosen.equals("scalar")) {
+      throw new IllegalStateException(
+          "asked for " + kernels + " kernels, got " + chosen + ": " + KernelProvider.reason());
+    }
+    if (Parallel.threads() != threads) {
+      throw new IllegalStateException(
+          "asked for " + threads + " threads, got " + Parallel.threads() + " (read too early)");
+    }
+    String[] parts = net.split("-");
+    batch = Integer.parseInt(parts[1]);
     int inputSize;
-    if (network.equals("LeNet")) {
+    if (parts[0].equals("LeNet")) {
       model = LeNetModel.random(1);
       inputSize = LeNetModel.INPUT_SIZE;
-    } else {
+    } else if (parts[0].equals("AlexNet")) {
       model = AlexNetModel.random(1);
       inputSize = AlexNetModel.INPUT_SIZE;
+    } else {
+      throw new IllegalArgumentException("net is LeNet-N or AlexNet-N, got " + net);
     }
     SplittableRandom random = new SplittableRandom(7);
     input = new float[inputSize * batch];

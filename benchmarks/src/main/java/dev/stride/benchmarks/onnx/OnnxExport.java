@@ -1,0 +1,301 @@
+package dev.stride.benchmarks.onnx;
+
+import dev.stride.runtime.LayerDef;
+import dev.stride.runtime.NetworkDef;
+import dev.stride.runtime.Shape;
+import dev.stride.runtime.Tensor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Writes a {@link NetworkDef} and its weights (PyTorch names and layouts, as {@code
+ * CompiledNetwork.tensors()} gives them) as an ONNX model, opset 13, so ONNX Runtime can run the
+ * very same network with the very same weights. Benchmark-only: no Python, no protobuf library,
+ * just the handful of ONNX messages a CNN needs.
+ *
+ * <p>The graph's input is {@code input (N, C, H, W)} with a symbolic batch {@code N}; its output is
+ * {@code output (N, ...)}. Weights are initializers named as in PyTorch ({@code conv1.weight}).
+ * Dropout is the identity at inference and is left out.
+ */
+public final class OnnxExport {
+  /** The operator set the nodes follow. */
+  public static final int OPSET = 13;
+
+  /** The IR version that goes with opset 13. */
+  private static final int IR_VERSION = 7;
+
+  private static final int FLOAT = 1; // TensorProto.DataType.FLOAT
+
+  // AttributeProto.AttributeType
+  private static final int ATTR_FLOAT = 1;
+  private static final int ATTR_INT = 2;
+  private static final int ATTR_INTS = 7;
+
+  private OnnxExport() {}
+
+  /** Writes the model to {@code path}. */
+  public static void write(Path path, NetworkDef network, Map<String, Tensor> tensors)
+      throws IOException {
+    Files.write(path, export(network, tensors));
+  }
+
+  /** The serialized {@code ModelProto}. */
+  public static byte[] export(NetworkDef network, Map<String, Tensor> tensors) {
+    Proto graph = new Proto();
+    graph.string(2, network.name());
+    String current = "input";
+    for (LayerDef layer : network.layers()) {
+      // Layer outputs are "/conv1" etc., so no field name can clash with "input" or "output".
+      String output = "/" + layer.name();
+      Proto node = layerNode(layer, current, output, tensors, graph);
+      if (node != null) { // dropout has none
+        graph.message(1, node);
+        current = output;
+      }
+    }
+    // An Identity names the graph's output.
+    graph.message(1, node("Identity", "output", current));
+    graph.message(11, valueInfo("input", network.input()));
+    graph.message(12, valueInfo("output", network.output()));
+
+    Proto model = new Proto();
+    model.varint(1, IR_VERSION);
+    model.string(2, "stride-benchmarks");
+    model.string(3, "0.1");
+    model.message(7, graph);
+    model.message(8, new Proto().string(1, "").varint(2, OPSET));
+    return model.toByteArray();
+  }
+
+  /** The node for one layer, adding its weights to {@code graph}; null for dropout. */
+  private static Proto layerNode(
+      LayerDef layer, String input, String output, Map<String, Tensor> tensors, Proto graph) {
+    String name = layer.name();
+    if (layer instanceof LayerDef.Conv2d) {
+      LayerDef.Conv2d c = (LayerDef.Conv2d) layer;
+      String weight = initializer(graph, tensors, name + ".weight");
+      Proto node =
+          c.bias()
+              ? node("Conv", output, input, weight, initializer(graph, tensors, name + ".bias"))
+              : node("Conv", output, input, weight);
+      ints(node, "kernel_shape", c.kernelH(), c.kernelW());
+      ints(node, "strides", c.strideH(), c.strideW());
+      ints(node, "pads", c.padTop(), c.padLeft(), c.padBottom(), c.padRight());
+      ints(node, "dilations", c.dilationH(), c.dilationW());
+      integer(node, "group", c.groups());
+      return node;
+    } else if (layer instanceof LayerDef.MaxPool) {
+      LayerDef.MaxPool p = (LayerDef.MaxPool) layer;
+      Proto node = node("MaxPool", output, input);
+      pool(
+          node,
+          p.in(),
+          p.out(),
+          new int[] {p.kernelH(), p.kernelW(), p.strideH(), p.strideW()},
+          new int[] {p.padTop(), p.padBottom(), p.padLeft(), p.padRight()},
+          true);
+      return node;
+    } else if (layer instanceof LayerDef.AvgPool) {
+      LayerDef.AvgPool p = (LayerDef.AvgPool) layer;
+      int[] k = {p.kernelH(), p.kernelW(), p.strideH(), p.strideW()};
+      int[] pads = {p.padTop(), p.padBottom(), p.padLeft(), p.padRight()};
+      int[] overhang = ceilOverhang(p.in(), p.out(), k, pads);
+      if (p.countIncludePad() && (overhang[0] > 0 || overhang[1] > 0)) {
+        // Ceil mode counting padding: PyTorch divides by the window clipped to the padded input,
+        // leaving out the ceil overhang, where ONNX Runtime counts the overhang too (and its
+        // PadFusion folds a Pad node into the pooling, so explicit zeros do not help). So: average
+        // over the real cells only, then rescale each position by real cells / PyTorch's divisor.
+        String averaged = output + "/exclusive";
+        Proto node = node("AveragePool", averaged, input);
+        ints(node, "kernel_shape", k[0], k[1]);
+        ints(node, "strides", k[2], k[3]);
+        ints(node, "pads", pads[0], pads[2], pads[1] + overhang[0], pads[3] + overhang[1]);
+        integer(node, "count_include_pad", 0);
+        graph.message(1, node);
+        String factor = floatInitializer(graph, output + "/divisor", divisorFactor(p));
+        return node("Mul", output, averaged, factor);
+      }
+      Proto node = node("AveragePool", output, input);
+      pool(node, p.in(), p.out(), k, pads, !p.countIncludePad());
+      integer(node, "count_include_pad", p.countIncludePad() ? 1 : 0);
+      return node;
+    } else if (layer instanceof LayerDef.GlobalAvgPool) {
+      return node("GlobalAveragePool", output, input);
+    } else if (layer instanceof LayerDef.BatchNorm) {
+      Proto node =
+          node(
+              "BatchNormalization",
+              output,
+              input,
+              initializer(graph, tensors, name + ".weight"),
+              initializer(graph, tensors, name + ".bias"),
+              initializer(graph, tensors, name + ".running_mean"),
+              initializer(graph, tensors, name + ".running_var"));
+      node.message(
+          5,
+          new Proto()
+              .string(1, "epsilon")
+              .varint(20, ATTR_FLOAT)
+              .fixed32(2, (float) ((LayerDef.BatchNorm) layer).eps()));
+      return node;
+    } else if (layer instanceof LayerDef.ReLU) {
+      return node("Relu", output, input);
+    } else if (layer instanceof LayerDef.Sigmoid) {
+      return node("Sigmoid", output, input);
+    } else if (layer instanceof LayerDef.Tanh) {
+      return node("Tanh", output, input);
+    } else if (layer instanceof LayerDef.Softmax) {
+      Proto node = node("Softmax", output, input);
+      integer(node, "axis", 1);
+      return node;
+    } else if (layer instanceof LayerDef.Flatten) {
+      Proto node = node("Flatten", output, input);
+      integer(node, "axis", 1);
+      return node;
+    } else if (layer instanceof LayerDef.Linear) {
+      LayerDef.Linear l = (LayerDef.Linear) layer;
+      String weight = initializer(graph, tensors, name + ".weight");
+      Proto node =
+          l.bias()
+              ? node("Gemm", output, input, weight, initializer(graph, tensors, name + ".bias"))
+              : node("Gemm", output, input, weight);
+      integer(node, "transB", 1);
+      return node;
+    } else if (layer instanceof LayerDef.Dropout) {
+      return null;
+    }
+    throw new IllegalArgumentException("no ONNX export for " + layer);
+  }
+
+  /**
+   * Pooling attributes. Stride's table keeps ceil mode only as the output size; the export finds it
+   * again. Where padded cells cannot change the result (max pooling, or average pooling that
+   * excludes padding) ceil mode becomes extra bottom/right padding, which every ONNX runtime reads
+   * alike, unless that padding would reach the kernel's size (ONNX Runtime refuses it): then {@code
+   * ceil_mode=1}. (Average pooling that counts padding in ceil mode is handled by its caller.)
+   *
+   * @param k {@code {kh, kw, sh, sw}}
+   * @param pads {@code {top, bottom, left, right}}
+   */
+  private static void pool(
+      Proto node, Shape in, Shape out, int[] k, int[] pads, boolean padsAreNeutral) {
+    int top = pads[0];
+    int bottom = pads[1];
+    int left = pads[2];
+    int right = pads[3];
+    int[] overhang = ceilOverhang(in, out, k, pads);
+    boolean ceilMode = false;
+    if (overhang[0] > 0 || overhang[1] > 0) {
+      if (padsAreNeutral && bottom + overhang[0] < k[0] && right + overhang[1] < k[1]) {
+        bottom += overhang[0];
+        right += overhang[1];
+      } else {
+        ceilMode = true;
+      }
+    }
+    ints(node, "kernel_shape", k[0], k[1]);
+    ints(node, "strides", k[2], k[3]);
+    ints(node, "pads", top, left, bottom, right);
+    if (ceilMode) {
+      integer(node, "ceil_mode", 1);
+    }
+  }
+
+  /**
+   * How far ceil mode's last windows reach past the padded input, {@code {rows, columns}}: zero in
+   * floor mode, where every window fits.
+   */
+  private static int[] ceilOverhang(Shape in, Shape out, int[] k, int[] pads) {
+    return new int[] {
+      Math.max(0, (out.height() - 1) * k[2] + k[0] - (in.height() + pads[0] + pads[1])),
+      Math.max(0, (out.width() - 1) * k[3] + k[1] - (in.width() + pads[2] + pads[3]))
+    };
+  }
+
+  /**
+   * {@code (OH, OW)}: per output position, the number of real input cells in its window over
+   * PyTorch's divisor for {@code count_include_pad} (the window clipped to the padded input).
+   */
+  private static Tensor divisorFactor(LayerDef.AvgPool p) {
+    int oh = p.out().height();
+    int ow = p.out().width();
+    float[] factor = new float[oh * ow];
+    for (int y = 0; y < oh; y++) {
+      double fy = cells(y * p.strideH() - p.padTop(), p.kernelH(), p.in().height(), p.padBottom());
+      for (int x = 0; x < ow; x++) {
+        double fx = cells(x * p.strideW() - p.padLeft(), p.kernelW(), p.in().width(), p.padRight());
+        factor[y * ow + x] = (float) (fy * fx);
+      }
+    }
+    return new Tensor(new int[] {oh, ow}, factor);
+  }
+
+  /** Real cells over PyTorch's count for a window from {@code start} in one dimension. */
+  private static double cells(int start, int k, int n, int padAfter) {
+    int real = Math.min(start + k, n) - Math.max(start, 0);
+    int counted = Math.min(start + k, n + padAfter) - start;
+    return (double) real / counted;
+  }
+
+  private static Proto node(String opType, String output, String... inputs) {
+    Proto node = new Proto();
+    for (String input : inputs) {
+      node.string(1, input);
+    }
+    node.string(2, output);
+    node.string(3, output);
+    node.string(4, opType);
+    return node;
+  }
+
+  private static void integer(Proto node, String name, long value) {
+    node.message(5, new Proto().string(1, name).varint(20, ATTR_INT).varint(3, value));
+  }
+
+  private static void ints(Proto node, String name, int... values) {
+    Proto attribute = new Proto().string(1, name).varint(20, ATTR_INTS);
+    for (int v : values) {
+      attribute.varint(8, v); // repeated int64, unpacked as proto2 declares it
+    }
+    node.message(5, attribute);
+  }
+
+  /** Adds the named weight as an initializer and returns its name. */
+  private static String initializer(Proto graph, Map<String, Tensor> tensors, String name) {
+    Tensor t = tensors.get(name);
+    if (t == null) {
+      throw new IllegalArgumentException("no tensor '" + name + "' among " + tensors.keySet());
+    }
+    return floatInitializer(graph, name, t);
+  }
+
+  /** Adds {@code t} as a float32 initializer (raw little-endian data) and returns its name. */
+  private static String floatInitializer(Proto graph, String name, Tensor t) {
+    Proto tensor = new Proto();
+    for (int d : t.shape()) {
+      tensor.varint(1, d);
+    }
+    tensor.varint(2, FLOAT);
+    tensor.string(8, name);
+    ByteBuffer raw = ByteBuffer.allocate(4 * t.size()).order(ByteOrder.LITTLE_ENDIAN);
+    raw.asFloatBuffer().put(t.data());
+    tensor.bytes(9, raw.array());
+    graph.message(5, tensor);
+    return name;
+  }
+
+  /** {@code name: float32 (N, ...shape)}, N symbolic. */
+  private static Proto valueInfo(String name, Shape sample) {
+    Proto shape = new Proto();
+    shape.message(1, new Proto().string(2, "N"));
+    for (int d : sample.dims()) {
+      shape.message(1, new Proto().varint(1, d));
+    }
+    Proto tensorType = new Proto().varint(1, FLOAT).message(2, shape);
+    return new Proto().string(1, name).message(2, new Proto().message(1, tensorType));
+  }
+}
