@@ -1,17 +1,15 @@
 package dev.stride.runtime.kernel;
 
-/**
- * Fully connected layers on the Vector API: weights packed once for a register-blocked GEMM.
- *
- * <p>Stub with the agreed signature until the {@code gemm} branch lands; it delegates to the scalar
- * reference so that planning code can be written and tested against it now.
- */
+/** Vector API fully connected layer (placeholder: delegates to the scalar kernels for now). */
 final class VectorLinear {
   private VectorLinear() {}
 
-  /** {@code input (N, in), weight (out, in), bias (out) or null -> (N, out)}. */
+  /**
+   * Packs {@code weight (OF, F)} once; the layer maps {@code input (N, F)} to {@code output (N,
+   * OF)}, adding {@code bias (OF)} (may be null) and applying {@code activation}.
+   */
   static PreparedLayer prepare(
-      int in, int out, float[] weight, float[] bias, Activation activation) {
-    return ScalarKernels.INSTANCE.prepareLinear(in, out, weight, bias, activation);
+      int inFeatures, int outFeatures, float[] weight, float[] bias, Activation activation) {
+    return ScalarKernels.INSTANCE.prepareLinear(inFeatures, outFeatures, weight, bias, activation);
   }
 }
