@@ -1,7 +1,6 @@
 package dev.stride.runtime.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -270,10 +269,10 @@ final class VectorGemm {
         }
       }
       case SIGMOID -> {
-        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
         for (; i < bound; i += L) {
           FloatVector v = FloatVector.fromArray(SPECIES, src, srcOff + i).add(bv);
-          one.div(v.neg().lanewise(VectorOperators.EXP).add(one)).intoArray(dst, dstOff + i);
+          // VectorMath, not lanewise(EXP): the same bits in every JIT tier (see VectorMath).
+          VectorMath.sigmoid(v).intoArray(dst, dstOff + i);
         }
         for (; i < len; i++) {
           dst[dstOff + i] = (float) (1.0 / (1.0 + Math.exp(-(double) (src[srcOff + i] + bias))));
@@ -281,9 +280,7 @@ final class VectorGemm {
       }
       case TANH -> {
         for (; i < bound; i += L) {
-          FloatVector.fromArray(SPECIES, src, srcOff + i)
-              .add(bv)
-              .lanewise(VectorOperators.TANH)
+          VectorMath.tanh(FloatVector.fromArray(SPECIES, src, srcOff + i).add(bv))
               .intoArray(dst, dstOff + i);
         }
         for (; i < len; i++) {

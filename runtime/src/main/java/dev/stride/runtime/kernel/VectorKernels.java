@@ -13,7 +13,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>{@link KernelProvider} loads this class by name, and only when the JVM has the incubator
  * module, so nothing else links against it. Results match {@link ScalarKernels} within float
  * rounding: sums run in float lanes (in a different order) where the scalar code uses double, and
- * sigmoid, tanh and exp use the Vector API's float functions.
+ * sigmoid, tanh and exp are {@link VectorMath}'s float approximations, which (unlike the Vector
+ * API's EXP and TANH) give the same bits before and after the JIT compiles them.
  *
  * <p>Every vector loop runs to {@code SPECIES.loopBound(length)} and finishes with a scalar tail,
  * except where a masked tail keeps results independent of position (sigmoid, tanh).
@@ -122,17 +123,12 @@ public final class VectorKernels implements Kernels {
   static void sigmoid(float[] x, int from, int to) {
     int i = from;
     for (int bound = from + SPECIES.loopBound(to - from); i < bound; i += LANES) {
-      sigmoid(FloatVector.fromArray(SPECIES, x, i)).intoArray(x, i);
+      VectorMath.sigmoid(FloatVector.fromArray(SPECIES, x, i)).intoArray(x, i);
     }
     if (i < to) {
       VectorMask<Float> tail = SPECIES.indexInRange(i, to);
-      sigmoid(FloatVector.fromArray(SPECIES, x, i, tail)).intoArray(x, i, tail);
+      VectorMath.sigmoid(FloatVector.fromArray(SPECIES, x, i, tail)).intoArray(x, i, tail);
     }
-  }
-
-  private static FloatVector sigmoid(FloatVector v) {
-    FloatVector e = v.neg().lanewise(VectorOperators.EXP);
-    return FloatVector.broadcast(SPECIES, 1f).div(e.add(1f));
   }
 
   // x (L) -> x (L)
@@ -145,13 +141,11 @@ public final class VectorKernels implements Kernels {
   static void tanh(float[] x, int from, int to) {
     int i = from;
     for (int bound = from + SPECIES.loopBound(to - from); i < bound; i += LANES) {
-      FloatVector.fromArray(SPECIES, x, i).lanewise(VectorOperators.TANH).intoArray(x, i);
+      VectorMath.tanh(FloatVector.fromArray(SPECIES, x, i)).intoArray(x, i);
     }
     if (i < to) {
       VectorMask<Float> tail = SPECIES.indexInRange(i, to);
-      FloatVector.fromArray(SPECIES, x, i, tail)
-          .lanewise(VectorOperators.TANH)
-          .intoArray(x, i, tail);
+      VectorMath.tanh(FloatVector.fromArray(SPECIES, x, i, tail)).intoArray(x, i, tail);
     }
   }
 
@@ -180,7 +174,7 @@ public final class VectorKernels implements Kernels {
       FloatVector sums = FloatVector.zero(SPECIES);
       i = from;
       for (; i < bound; i += LANES) {
-        FloatVector e = FloatVector.fromArray(SPECIES, x, i).sub(max).lanewise(VectorOperators.EXP);
+        FloatVector e = VectorMath.exp(FloatVector.fromArray(SPECIES, x, i).sub(max));
         e.intoArray(x, i);
         sums = sums.add(e);
       }
