@@ -1,9 +1,11 @@
 package dev.stride.runtime;
 
+import dev.stride.runtime.kernel.Activation;
 import dev.stride.runtime.kernel.Conv2dGeometry;
 import dev.stride.runtime.kernel.KernelProvider;
 import dev.stride.runtime.kernel.Kernels;
 import dev.stride.runtime.kernel.Pool2dGeometry;
+import dev.stride.runtime.kernel.PreparedLayer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,9 +20,17 @@ import java.util.SplittableRandom;
 /**
  * A {@link NetworkDef} with its weights: what a generated {@code <Spec>Model} delegates to.
  *
- * <p>Immutable after construction; {@link #forward} is safe to call from several threads at once
- * because each call works in buffers of its own and the weights are never written after
- * construction.
+ * <p>At construction the table is planned once into steps for its kernels: each convolution and
+ * linear layer is prepared (weights packed) with a BatchNorm that directly follows it folded into
+ * its weights and bias, and a following ReLU, Sigmoid or Tanh (past any Dropout or Flatten) fused
+ * into its output pass. {@link #tensors()} and {@link #save} still give PyTorch's tensors as
+ * loaded.
+ *
+ * <p>Immutable after construction; {@link #forward} is safe to call from several threads at once:
+ * the weights are never written after construction, and each thread runs in activation buffers of
+ * its own, kept per thread (and per model) and reused, so a steady stream of calls allocates only
+ * the arrays it returns, or nothing with {@link #forward(float[], int, float[])}. A thread holds on
+ * to buffers for its largest batch so far, two activations of the largest layer each.
  */
 public final class CompiledNetwork implements Model {
   private static final String NUM_BATCHES_TRACKED = ".num_batches_tracked";
@@ -33,21 +43,34 @@ public final class CompiledNetwork implements Model {
 
   private final NetworkDef network;
   private final Map<String, Tensor> tensors; // table order; the arrays are never handed out
-  private final List<Step> steps;
-  private final int largestSample; // floats in the largest activation of one sample
   private final Kernels kernels;
+  private final boolean fuse; // false only for tests, which compare against the plain plan
+  private final List<Step> steps;
+  private final int lastOutOfPlace; // index of the last step that writes a new array, or -1
+  private final int largestSample; // floats in the largest activation of one sample
+
+  /** Per thread, so concurrent calls never share an activation. */
+  private final ThreadLocal<Buffers> buffers = ThreadLocal.withInitial(Buffers::new);
 
   private CompiledNetwork(
-      NetworkDef network,
-      Map<String, Tensor> tensors,
-      List<Step> steps,
-      int largestSample,
-      Kernels kernels) {
+      NetworkDef network, Map<String, Tensor> tensors, Kernels kernels, boolean fuse) {
     this.network = network;
     this.tensors = tensors;
-    this.steps = steps;
-    this.largestSample = largestSample;
     this.kernels = kernels;
+    this.fuse = fuse;
+    this.steps = plan(network, tensors, kernels, fuse);
+    int last = -1;
+    for (int i = 0; i < steps.size(); i++) {
+      if (!steps.get(i).inPlace()) {
+        last = i;
+      }
+    }
+    this.lastOutOfPlace = last;
+    int largest = network.input().size();
+    for (LayerDef layer : network.layers()) {
+      largest = Math.max(largest, layer.out().size());
+    }
+    this.largestSample = largest;
   }
 
   /** Weights drawn from PyTorch's default initialisation distributions, reproducible per seed. */
@@ -169,10 +192,26 @@ public final class CompiledNetwork implements Model {
     return build(network, copies, KernelProvider.kernels());
   }
 
-  /** The same weights run by other kernels, e.g. to compare implementations. */
+  /**
+   * The same weights run by other kernels, e.g. to compare implementations; the network is planned
+   * (and its weights prepared) again for them.
+   */
   public CompiledNetwork withKernels(Kernels kernels) {
-    return new CompiledNetwork(
-        network, tensors, steps, largestSample, Objects.requireNonNull(kernels, "kernels"));
+    return new CompiledNetwork(network, tensors, Objects.requireNonNull(kernels, "kernels"), fuse);
+  }
+
+  /** The same weights and kernels, one step per layer: nothing folded or fused (for tests). */
+  CompiledNetwork unfused() {
+    return new CompiledNetwork(network, tensors, kernels, false);
+  }
+
+  /** The planned steps, named after their layers, e.g. {@code conv1+bn1+relu1} (for tests). */
+  List<String> plan() {
+    List<String> names = new ArrayList<>();
+    for (Step step : steps) {
+      names.add(step.name());
+    }
+    return names;
   }
 
   /** The kernels this network runs on. */
@@ -197,6 +236,45 @@ public final class CompiledNetwork implements Model {
 
   @Override
   public float[] forward(float[] input, int batch) {
+    checkInput(input, batch);
+    float[] output = new float[batch * network.output().size()];
+    run(input, batch, output);
+    return output;
+  }
+
+  /**
+   * As {@link #forward(float[], int)}, writing the {@code batch} outputs back to back into the
+   * first {@code batch * outputSize} floats of {@code output} instead of a new array; in the steady
+   * state it allocates nothing.
+   *
+   * @throws IllegalArgumentException if {@code input.length != batch * inputSize}, {@code batch <
+   *     1}, {@code output} is shorter than {@code batch * outputSize}, or is {@code input} itself
+   */
+  public void forward(float[] input, int batch, float[] output) {
+    checkInput(input, batch);
+    Objects.requireNonNull(output, "output must not be null");
+    long needed = (long) batch * network.output().size();
+    if (output.length < needed) {
+      throw new IllegalArgumentException(
+          "output holds "
+              + output.length
+              + " floats, batch "
+              + batch
+              + " needs "
+              + needed
+              + " ("
+              + batch
+              + " x "
+              + network.output()
+              + ")");
+    }
+    if (output == input) {
+      throw new IllegalArgumentException("output must not be the input array");
+    }
+    run(input, batch, output);
+  }
+
+  private void checkInput(float[] input, int batch) {
     Objects.requireNonNull(input, "input must not be null");
     Shape in = network.input();
     if (batch < 1) {
@@ -225,24 +303,73 @@ public final class CompiledNetwork implements Model {
               + bufferLength
               + " floats for one activation, more than a Java array holds; use smaller batches");
     }
-    // Two buffers sized for the largest activation, swapped after each out-of-place step; the
-    // first is a copy so that in-place steps never write the caller's array.
-    float[] current = Arrays.copyOf(input, (int) bufferLength);
-    float[] spare = null;
-    for (Step step : steps) {
-      if (step.inPlace()) {
-        step.op().run(kernels, current, current, batch);
-      } else {
-        if (spare == null) {
-          spare = new float[(int) bufferLength];
+  }
+
+  /**
+   * Runs the steps from {@code input} to {@code output}, alternating between this thread's two
+   * buffers; the last step that writes a new array writes straight into {@code output}, and the
+   * in-place steps after it work there. The caller's input is read, never written: an in-place step
+   * that would run on it runs on a copy.
+   */
+  private void run(float[] input, int batch, float[] output) {
+    Buffers own = buffers.get();
+    // A second call on this thread while the first is still running (a Kernels implementation
+    // calling back, or a ForkJoin worker that runs another task while it waits) must not reuse the
+    // buffers the first is working in: it gets fresh ones, the only allocation in that rare case.
+    boolean nested = own.busy;
+    Buffers buf = nested ? new Buffers() : own;
+    own.busy = true;
+    try {
+      int length = batch * largestSample;
+      float[] current = input;
+      for (int i = 0; i < steps.size(); i++) {
+        Step step = steps.get(i);
+        if (step.inPlace()) {
+          if (current == input) {
+            float[] copy = i > lastOutOfPlace ? output : buf.first(length);
+            System.arraycopy(input, 0, copy, 0, input.length);
+            current = copy;
+          }
+          step.op().run(current, current, batch);
+        } else {
+          float[] next =
+              i == lastOutOfPlace
+                  ? output
+                  : current == buf.first ? buf.second(length) : buf.first(length);
+          step.op().run(current, next, batch);
+          current = next;
         }
-        step.op().run(kernels, current, spare, batch);
-        float[] t = current;
-        current = spare;
-        spare = t;
+      }
+      if (current != output) { // a table with no steps at all: the output is the input
+        System.arraycopy(current, 0, output, 0, batch * network.output().size());
+      }
+    } finally {
+      if (!nested) {
+        own.busy = false;
       }
     }
-    return Arrays.copyOf(current, batch * network.output().size());
+  }
+
+  /** One thread's activation buffers for one model, grown to the largest batch seen. */
+  private static final class Buffers {
+    private static final float[] EMPTY = {};
+    float[] first = EMPTY;
+    float[] second = EMPTY;
+    boolean busy;
+
+    float[] first(int length) {
+      if (first.length < length) {
+        first = new float[length];
+      }
+      return first;
+    }
+
+    float[] second(int length) {
+      if (second.length < length) {
+        second = new float[length];
+      }
+      return second;
+    }
   }
 
   @Override
@@ -417,28 +544,130 @@ public final class CompiledNetwork implements Model {
 
   // ---- compiling the table into steps ----
 
-  /** One layer's work: reads {@code src}, writes {@code dst} (the same array when in place). */
+  /** One step's work: reads {@code src}, writes {@code dst} (the same array when in place). */
   @FunctionalInterface
   private interface Op {
-    void run(Kernels kernels, float[] src, float[] dst, int batch);
+    void run(float[] src, float[] dst, int batch);
   }
 
-  private record Step(boolean inPlace, Op op) {}
+  /**
+   * One step of the plan.
+   *
+   * @param name the layers it runs, e.g. {@code conv1+bn1+relu1}
+   */
+  private record Step(String name, boolean inPlace, Op op) {}
 
-  /** Builds the steps over tensors already checked against the table. */
+  /** Builds the checked network over tensors already checked against the table. */
   private static CompiledNetwork build(
       NetworkDef network, Map<String, Tensor> tensors, Kernels kernels) {
+    return new CompiledNetwork(network, Collections.unmodifiableMap(tensors), kernels, true);
+  }
+
+  /**
+   * The steps for the table, prepared for {@code kernels}. With {@code fuse}, a convolution or
+   * linear layer takes in a BatchNorm that directly follows it (past Dropout, the identity) by
+   * folding it into its weights and bias, and then a ReLU, Sigmoid or Tanh (past Dropout and
+   * Flatten, which move no data) as its fused activation: one pass over the activation instead of
+   * three. Layers that move no data get no step.
+   */
+  private static List<Step> plan(
+      NetworkDef network, Map<String, Tensor> tensors, Kernels kernels, boolean fuse) {
+    List<LayerDef> layers = network.layers();
     List<Step> steps = new ArrayList<>();
-    int largest = network.input().size();
-    for (LayerDef layer : network.layers()) {
-      largest = Math.max(largest, layer.out().size());
-      Step step = step(layer, tensors);
-      if (step != null) {
-        steps.add(step);
+    int i = 0;
+    while (i < layers.size()) {
+      LayerDef layer = layers.get(i++);
+      if (!(layer instanceof LayerDef.Conv2d || layer instanceof LayerDef.Linear)) {
+        Step step = step(layer, tensors, kernels);
+        if (step != null) {
+          steps.add(step);
+        }
+        continue;
       }
+      String name = layer.name();
+      float[] weight = data(tensors, name + ".weight");
+      float[] bias = data(tensors, name + ".bias");
+      Activation activation = Activation.NONE;
+      if (fuse) {
+        int next = skip(layers, i, false);
+        if (next < layers.size() && layers.get(next) instanceof LayerDef.BatchNorm) {
+          LayerDef.BatchNorm bn = (LayerDef.BatchNorm) layers.get(next);
+          float[][] folded = fold(weight, bias, bn, tensors);
+          weight = folded[0];
+          bias = folded[1];
+          name += "+" + bn.name();
+          i = next + 1;
+        }
+        next = skip(layers, i, true);
+        if (next < layers.size() && activationOf(layers.get(next)) != Activation.NONE) {
+          activation = activationOf(layers.get(next));
+          name += "+" + layers.get(next).name();
+          i = next + 1;
+        }
+      }
+      PreparedLayer prepared;
+      if (layer instanceof LayerDef.Conv2d) {
+        prepared =
+            kernels.prepareConv2d(convGeometry((LayerDef.Conv2d) layer), weight, bias, activation);
+      } else {
+        prepared =
+            kernels.prepareLinear(layer.in().size(), layer.out().size(), weight, bias, activation);
+      }
+      steps.add(new Step(name, false, (src, dst, n) -> prepared.run(src, n, dst)));
     }
-    return new CompiledNetwork(
-        network, Collections.unmodifiableMap(tensors), List.copyOf(steps), largest, kernels);
+    return List.copyOf(steps);
+  }
+
+  /** The first index from {@code from} that is not a Dropout (nor, if asked, a Flatten). */
+  private static int skip(List<LayerDef> layers, int from, boolean flatten) {
+    int i = from;
+    while (i < layers.size()
+        && (layers.get(i) instanceof LayerDef.Dropout
+            || (flatten && layers.get(i) instanceof LayerDef.Flatten))) {
+      i++;
+    }
+    return i;
+  }
+
+  private static Activation activationOf(LayerDef layer) {
+    if (layer instanceof LayerDef.ReLU) {
+      return Activation.RELU;
+    } else if (layer instanceof LayerDef.Sigmoid) {
+      return Activation.SIGMOID;
+    } else if (layer instanceof LayerDef.Tanh) {
+      return Activation.TANH;
+    }
+    return Activation.NONE;
+  }
+
+  /**
+   * A convolution's or linear layer's weights and bias with the eval-mode BatchNorm {@code bn} that
+   * follows it folded in, per output channel {@code c}: {@code s = gamma / sqrt(var + eps)}, {@code
+   * w' = w * s}, {@code b' = (b - mean) * s + beta} (b = 0 without a bias), in double. New arrays;
+   * the loaded tensors are untouched, so {@link #tensors()} still gives PyTorch's.
+   *
+   * @return {@code {w', b'}}
+   */
+  private static float[][] fold(
+      float[] weight, float[] bias, LayerDef.BatchNorm bn, Map<String, Tensor> tensors) {
+    String name = bn.name();
+    float[] gamma = data(tensors, name + ".weight");
+    float[] beta = data(tensors, name + ".bias");
+    float[] mean = data(tensors, name + ".running_mean");
+    float[] var = data(tensors, name + ".running_var");
+    int channels = gamma.length; // the layer's output channels (or features), as the table checks
+    int perChannel = weight.length / channels; // (OC, C/g, KH, KW) or (OF, F): rows per channel
+    float[] w = new float[weight.length];
+    float[] b = new float[channels];
+    for (int c = 0; c < channels; c++) {
+      double scale = gamma[c] / Math.sqrt(var[c] + bn.eps());
+      for (int k = c * perChannel, end = k + perChannel; k < end; k++) {
+        w[k] = (float) (weight[k] * scale);
+      }
+      double b0 = bias == null ? 0.0 : bias[c];
+      b[c] = (float) ((b0 - mean[c]) * scale + beta[c]);
+    }
+    return new float[][] {w, b};
   }
 
   private static float[] data(Map<String, Tensor> tensors, String name) {
@@ -446,17 +675,11 @@ public final class CompiledNetwork implements Model {
     return t == null ? null : t.data();
   }
 
-  /** The step for one layer, or null for layers that move no data (flatten, dropout). */
-  private static Step step(LayerDef layer, Map<String, Tensor> tensors) {
+  /** The step for one layer on its own, or null for layers that move no data (flatten, dropout). */
+  private static Step step(LayerDef layer, Map<String, Tensor> tensors, Kernels k) {
     String name = layer.name();
     Shape in = layer.in();
-    if (layer instanceof LayerDef.Conv2d) {
-      LayerDef.Conv2d c = (LayerDef.Conv2d) layer;
-      Conv2dGeometry g = convGeometry(c);
-      float[] weight = data(tensors, name + ".weight");
-      float[] bias = c.bias() ? data(tensors, name + ".bias") : null;
-      return new Step(false, (k, src, dst, n) -> k.conv2d(src, n, g, weight, bias, dst));
-    } else if (layer instanceof LayerDef.MaxPool) {
+    if (layer instanceof LayerDef.MaxPool) {
       LayerDef.MaxPool p = (LayerDef.MaxPool) layer;
       Pool2dGeometry g =
           poolGeometry(
@@ -470,7 +693,7 @@ public final class CompiledNetwork implements Model {
               p.padBottom(),
               p.padLeft(),
               p.padRight());
-      return new Step(false, (k, src, dst, n) -> k.maxPool2d(src, n, g, dst));
+      return new Step(name, false, (src, dst, n) -> k.maxPool2d(src, n, g, dst));
     } else if (layer instanceof LayerDef.AvgPool) {
       LayerDef.AvgPool p = (LayerDef.AvgPool) layer;
       Pool2dGeometry g =
@@ -486,11 +709,12 @@ public final class CompiledNetwork implements Model {
               p.padLeft(),
               p.padRight());
       boolean includePad = p.countIncludePad();
-      return new Step(false, (k, src, dst, n) -> k.avgPool2d(src, n, g, includePad, dst));
+      return new Step(name, false, (src, dst, n) -> k.avgPool2d(src, n, g, includePad, dst));
     } else if (layer instanceof LayerDef.GlobalAvgPool) {
       int channels = in.channels();
       int spatial = in.height() * in.width();
-      return new Step(false, (k, src, dst, n) -> k.globalAvgPool(src, n, channels, spatial, dst));
+      return new Step(
+          name, false, (src, dst, n) -> k.globalAvgPool(src, n, channels, spatial, dst));
     } else if (layer instanceof LayerDef.BatchNorm) {
       double eps = ((LayerDef.BatchNorm) layer).eps();
       int channels = in.channels();
@@ -500,28 +724,21 @@ public final class CompiledNetwork implements Model {
       float[] mean = data(tensors, name + ".running_mean");
       float[] var = data(tensors, name + ".running_var");
       return new Step(
+          name,
           true,
-          (k, src, dst, n) -> k.batchNorm(src, n, channels, spatial, mean, var, weight, bias, eps));
+          (src, dst, n) -> k.batchNorm(src, n, channels, spatial, mean, var, weight, bias, eps));
     } else if (layer instanceof LayerDef.ReLU) {
       int size = in.size();
-      return new Step(true, (k, src, dst, n) -> k.relu(src, n * size));
+      return new Step(name, true, (src, dst, n) -> k.relu(src, n * size));
     } else if (layer instanceof LayerDef.Sigmoid) {
       int size = in.size();
-      return new Step(true, (k, src, dst, n) -> k.sigmoid(src, n * size));
+      return new Step(name, true, (src, dst, n) -> k.sigmoid(src, n * size));
     } else if (layer instanceof LayerDef.Tanh) {
       int size = in.size();
-      return new Step(true, (k, src, dst, n) -> k.tanh(src, n * size));
+      return new Step(name, true, (src, dst, n) -> k.tanh(src, n * size));
     } else if (layer instanceof LayerDef.Softmax) {
       int features = in.size();
-      return new Step(true, (k, src, dst, n) -> k.softmax(src, n, features));
-    } else if (layer instanceof LayerDef.Linear) {
-      LayerDef.Linear l = (LayerDef.Linear) layer;
-      int inFeatures = in.size();
-      int outFeatures = l.out().size();
-      float[] weight = data(tensors, name + ".weight");
-      float[] bias = l.bias() ? data(tensors, name + ".bias") : null;
-      return new Step(
-          false, (k, src, dst, n) -> k.linear(src, n, inFeatures, weight, bias, outFeatures, dst));
+      return new Step(name, true, (src, dst, n) -> k.softmax(src, n, features));
     } else if (layer instanceof LayerDef.Flatten || layer instanceof LayerDef.Dropout) {
       return null; // (C, H, W) and (C*H*W) share one contiguous layout; dropout is the identity
     }

@@ -553,7 +553,7 @@ class CompiledNetworkTest {
     float[] input = {-1, 2, -3, 4};
     float[] out = CompiledNetwork.random(def, 1).forward(input);
     assertArrayEquals(new float[] {-1, 2, -3, 4}, input);
-    assertEquals((float) (1 / (1 + Math.exp(-2))), out[1]);
+    assertEquals((float) (1 / (1 + Math.exp(-2))), out[1], 1e-6);
     assertEquals(0.5f, out[0]);
   }
 
@@ -611,7 +611,13 @@ class CompiledNetworkTest {
     CompiledNetwork scalar = net.withKernels(ScalarKernels.INSTANCE);
     assertEquals("scalar", scalar.kernels().name());
     float[] x = randoms(new Random(6), SMALL.input().size());
-    assertArrayEquals(net.forward(x), scalar.forward(x));
+    // The same kernels again give the same bits; other kernels agree within float rounding.
+    assertArrayEquals(net.forward(x), net.withKernels(net.kernels()).forward(x));
+    float[] expected = scalar.forward(x);
+    float[] actual = net.forward(x);
+    for (int i = 0; i < expected.length; i++) {
+      assertEquals(expected[i], actual[i], 1e-5, "output " + i);
+    }
     assertEquals(net.tensors(), scalar.tensors());
   }
 

@@ -1,7 +1,9 @@
 package dev.stride.runtime.kernel;
 
+import java.lang.System.Logger.Level;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -11,8 +13,10 @@ import java.util.function.Supplier;
  * nothing else in the runtime links against {@code jdk.incubator.vector}.
  *
  * <p>The system property {@code stride.kernels} ({@code auto}, the default, {@code scalar} or
- * {@code vector}) overrides the choice. Only the scalar implementation exists so far; {@link
- * #reason()} says why a choice was made, for the notice a later change will print.
+ * {@code vector}) overrides the choice. When the choice falls back to the scalar kernels for any
+ * reason but {@code -Dstride.kernels=scalar}, or a mistyped value is ignored, one notice per JVM
+ * says why and how to enable SIMD, through {@link System.Logger} (so it lands wherever the
+ * application sends its logs).
  */
 public final class KernelProvider {
   /**
@@ -25,8 +29,18 @@ public final class KernelProvider {
 
   static final String VECTOR_MODULE = "jdk.incubator.vector";
 
-  /** The outcome of one choice: the kernels and why they were chosen. */
-  record Choice(Kernels kernels, String reason) {}
+  /** The logger the fallback notice goes to. */
+  static final String LOGGER = "dev.stride.runtime.kernel";
+
+  /**
+   * The outcome of one choice: the kernels, why they were chosen, and how loudly to say so.
+   *
+   * @param notice the level of the one-time notice, or null when the choice needs none
+   */
+  record Choice(Kernels kernels, String reason, Level notice) {}
+
+  /** Set once the notice is out, so the JVM prints it once however the choice is reached. */
+  private static final AtomicBoolean NOTICE_GIVEN = new AtomicBoolean();
 
   private KernelProvider() {}
 
@@ -42,13 +56,45 @@ public final class KernelProvider {
     return Holder.CHOICE.reason();
   }
 
+  /** The choice this JVM made, with its notice level. */
+  static Choice choice() {
+    return Holder.CHOICE;
+  }
+
+  /** Whether this JVM's one notice has been logged. */
+  static boolean noticeGiven() {
+    return NOTICE_GIVEN.get();
+  }
+
   /** Lazily, so merely loading this class (or generated models) reads no properties. */
   private static final class Holder {
-    static final Choice CHOICE =
-        choose(
-            System.getProperty(KERNELS_PROPERTY, "auto"),
-            ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent(),
-            KernelProvider::loadVectorKernels);
+    static final Choice CHOICE = chooseAndNotify();
+
+    private static Choice chooseAndNotify() {
+      Choice choice =
+          choose(
+              System.getProperty(KERNELS_PROPERTY, "auto"),
+              ModuleLayer.boot().findModule(VECTOR_MODULE).isPresent(),
+              KernelProvider::loadVectorKernels);
+      announce(choice, System.getLogger(LOGGER), NOTICE_GIVEN);
+      return choice;
+    }
+  }
+
+  /**
+   * Logs {@code choice}'s notice, if it has one, unless {@code given} says it is already out.
+   *
+   * @return whether this call logged it
+   */
+  static boolean announce(Choice choice, System.Logger logger, AtomicBoolean given) {
+    if (choice.notice() == null || !given.compareAndSet(false, true)) {
+      return false;
+    }
+    // A plain string, not a MessageFormat pattern: the reason quotes a user's property value.
+    logger.log(
+        choice.notice(),
+        "Stride uses its " + choice.kernels().name() + " kernels: " + choice.reason());
+    return true;
   }
 
   /**
@@ -64,7 +110,7 @@ public final class KernelProvider {
     String prefix = "";
     switch (normalized) {
       case "scalar":
-        return new Choice(ScalarKernels.INSTANCE, "-D" + KERNELS_PROPERTY + "=scalar");
+        return new Choice(ScalarKernels.INSTANCE, "-D" + KERNELS_PROPERTY + "=scalar", null);
       case "auto":
       case "vector":
         break;
@@ -73,6 +119,9 @@ public final class KernelProvider {
         prefix = "unknown -D" + KERNELS_PROPERTY + "=" + mode + " (use auto, scalar or vector); ";
         normalized = "auto";
     }
+    // Asked for by name (or mistyped), a fallback is a warning; under auto it is the expected
+    // outcome on a JVM without the flag, and only informative.
+    Level fallback = normalized.equals("vector") || !prefix.isEmpty() ? Level.WARNING : Level.INFO;
     if (!vectorModulePresent) {
       return new Choice(
           ScalarKernels.INSTANCE,
@@ -80,14 +129,20 @@ public final class KernelProvider {
               + VECTOR_MODULE
               + " is not present; run java with --add-modules "
               + VECTOR_MODULE
-              + " to use SIMD kernels");
+              + " to use SIMD kernels",
+          fallback);
     }
     Optional<Kernels> vector = vectorLoader.get();
     if (vector.isEmpty()) {
       return new Choice(
-          ScalarKernels.INSTANCE, prefix + "no Vector API kernels in this build of Stride");
+          ScalarKernels.INSTANCE,
+          prefix + "no Vector API kernels in this build of Stride",
+          Level.WARNING);
     }
-    return new Choice(vector.get(), prefix + VECTOR_MODULE + " is present");
+    return new Choice(
+        vector.get(),
+        prefix + VECTOR_MODULE + " is present",
+        prefix.isEmpty() ? null : Level.WARNING);
   }
 
   /** Instantiates {@link #VECTOR_CLASS} reflectively; any failure means "not available". */

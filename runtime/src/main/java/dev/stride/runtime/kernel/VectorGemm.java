@@ -1,0 +1,292 @@
+package dev.stride.runtime.kernel;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The shared pieces of the Vector API convolution and linear layers: the register-blocked GEMM
+ * micro-kernel, the weight-panel packing it reads, and the fused bias + activation output pass.
+ *
+ * <p>The micro-kernel computes an {@code MR x NR} block of {@code C = A * B} with {@code A} packed
+ * into {@code MR}-row panels stored k-major ({@code a[k * MR + r]}, so one k step reads {@code MR}
+ * consecutive floats to broadcast) and {@code B} packed into {@code NR}-column panels stored
+ * k-major ({@code b[k * NR + j]}, so one k step reads {@code NR / L} whole vectors).
+ */
+final class VectorGemm {
+  static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
+  /** Lanes per vector: 16 with AVX-512. */
+  static final int L = SPECIES.length();
+
+  /**
+   * Rows per micro-tile. With {@code NR = 3 L} the tile needs {@code MR * 3 = 24} accumulators plus
+   * 3 B vectors and one broadcast, 28 of AVX-512's 32 registers; each k step then issues 24 FMAs
+   * for 3 vector loads and 8 broadcasts, enough independent FMAs (24 > 2 ports x 4 cycles latency)
+   * to keep both FMA ports busy.
+   */
+  static final int MR = 8;
+
+  /** Columns per micro-tile: three vectors, see {@link #MR}. */
+  static final int NR = 3 * L;
+
+  private VectorGemm() {}
+
+  /**
+   * One thread's reusable buffers, grown on demand and never shrunk, so steady-state calls allocate
+   * nothing. A buffer is only in use while one task runs on its thread, and tasks never wait on
+   * other tasks, so no two users share it.
+   */
+  static final class Scratch {
+    float[] b = new float[0];
+    float[] c = new float[0];
+    final int[] segJ = new int[NR + 1];
+    final int[] segLen = new int[NR + 1];
+    final int[] segIn = new int[NR + 1];
+    final int[] segY = new int[NR + 1];
+    final int[] segX = new int[NR + 1];
+
+    float[] b(int size) {
+      if (b.length < size) {
+        b = new float[size];
+      }
+      return b;
+    }
+
+    float[] c(int size) {
+      if (c.length < size) {
+        c = new float[size];
+      }
+      return c;
+    }
+  }
+
+  static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+  /**
+   * {@code c[cOff + r * ldc + j] (+)= sum_k a[aOff + k * MR + r] * b[bOff + k * NR + j]} for {@code
+   * r < MR, j < NR, k < kc}; adds to {@code c} when {@code accumulate}, else overwrites it.
+   *
+   * <p>Fully unrolled over the 8 x 3 accumulators so C2 keeps them in registers (an array of
+   * vectors would box them).
+   */
+  static void microKernel(
+      float[] a,
+      int aOff,
+      float[] b,
+      int bOff,
+      int kc,
+      float[] c,
+      int cOff,
+      int ldc,
+      boolean accumulate) {
+    FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
+    FloatVector c40, c41, c42, c50, c51, c52, c60, c61, c62, c70, c71, c72;
+    if (accumulate) {
+      int o = cOff;
+      c00 = FloatVector.fromArray(SPECIES, c, o);
+      c01 = FloatVector.fromArray(SPECIES, c, o + L);
+      c02 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+      o += ldc;
+      c10 = FloatVector.fromArray(SPECIES, c, o);
+      c11 = FloatVector.fromArray(SPECIES, c, o + L);
+      c12 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+      o += ldc;
+      c20 = FloatVector.fromArray(SPECIES, c, o);
+      c21 = FloatVector.fromArray(SPECIES, c, o + L);
+      c22 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+      o += ldc;
+      c30 = FloatVector.fromArray(SPECIES, c, o);
+      c31 = FloatVector.fromArray(SPECIES, c, o + L);
+      c32 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+      o += ldc;
+      c40 = FloatVector.fromArray(SPECIES, c, o);
+      c41 = FloatVector.fromArray(SPECIES, c, o + L);
+      c42 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+      o += ldc;
+      c50 = FloatVector.fromArray(SPECIES, c, o);
+      c51 = FloatVector.fromArray(SPECIES, c, o + L);
+      c52 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+      o += ldc;
+      c60 = FloatVector.fromArray(SPECIES, c, o);
+      c61 = FloatVector.fromArray(SPECIES, c, o + L);
+      c62 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+      o += ldc;
+      c70 = FloatVector.fromArray(SPECIES, c, o);
+      c71 = FloatVector.fromArray(SPECIES, c, o + L);
+      c72 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    } else {
+      FloatVector z = FloatVector.zero(SPECIES);
+      c00 = z;
+      c01 = z;
+      c02 = z;
+      c10 = z;
+      c11 = z;
+      c12 = z;
+      c20 = z;
+      c21 = z;
+      c22 = z;
+      c30 = z;
+      c31 = z;
+      c32 = z;
+      c40 = z;
+      c41 = z;
+      c42 = z;
+      c50 = z;
+      c51 = z;
+      c52 = z;
+      c60 = z;
+      c61 = z;
+      c62 = z;
+      c70 = z;
+      c71 = z;
+      c72 = z;
+    }
+    for (int k = 0; k < kc; k++) {
+      int bi = bOff + k * NR;
+      int ai = aOff + k * MR;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
+      FloatVector b2 = FloatVector.fromArray(SPECIES, b, bi + 2 * L);
+      FloatVector av = FloatVector.broadcast(SPECIES, a[ai]);
+      c00 = b0.fma(av, c00);
+      c01 = b1.fma(av, c01);
+      c02 = b2.fma(av, c02);
+      av = FloatVector.broadcast(SPECIES, a[ai + 1]);
+      c10 = b0.fma(av, c10);
+      c11 = b1.fma(av, c11);
+      c12 = b2.fma(av, c12);
+      av = FloatVector.broadcast(SPECIES, a[ai + 2]);
+      c20 = b0.fma(av, c20);
+      c21 = b1.fma(av, c21);
+      c22 = b2.fma(av, c22);
+      av = FloatVector.broadcast(SPECIES, a[ai + 3]);
+      c30 = b0.fma(av, c30);
+      c31 = b1.fma(av, c31);
+      c32 = b2.fma(av, c32);
+      av = FloatVector.broadcast(SPECIES, a[ai + 4]);
+      c40 = b0.fma(av, c40);
+      c41 = b1.fma(av, c41);
+      c42 = b2.fma(av, c42);
+      av = FloatVector.broadcast(SPECIES, a[ai + 5]);
+      c50 = b0.fma(av, c50);
+      c51 = b1.fma(av, c51);
+      c52 = b2.fma(av, c52);
+      av = FloatVector.broadcast(SPECIES, a[ai + 6]);
+      c60 = b0.fma(av, c60);
+      c61 = b1.fma(av, c61);
+      c62 = b2.fma(av, c62);
+      av = FloatVector.broadcast(SPECIES, a[ai + 7]);
+      c70 = b0.fma(av, c70);
+      c71 = b1.fma(av, c71);
+      c72 = b2.fma(av, c72);
+    }
+    int o = cOff;
+    c00.intoArray(c, o);
+    c01.intoArray(c, o + L);
+    c02.intoArray(c, o + 2 * L);
+    o += ldc;
+    c10.intoArray(c, o);
+    c11.intoArray(c, o + L);
+    c12.intoArray(c, o + 2 * L);
+    o += ldc;
+    c20.intoArray(c, o);
+    c21.intoArray(c, o + L);
+    c22.intoArray(c, o + 2 * L);
+    o += ldc;
+    c30.intoArray(c, o);
+    c31.intoArray(c, o + L);
+    c32.intoArray(c, o + 2 * L);
+    o += ldc;
+    c40.intoArray(c, o);
+    c41.intoArray(c, o + L);
+    c42.intoArray(c, o + 2 * L);
+    o += ldc;
+    c50.intoArray(c, o);
+    c51.intoArray(c, o + L);
+    c52.intoArray(c, o + 2 * L);
+    o += ldc;
+    c60.intoArray(c, o);
+    c61.intoArray(c, o + L);
+    c62.intoArray(c, o + 2 * L);
+    o += ldc;
+    c70.intoArray(c, o);
+    c71.intoArray(c, o + L);
+    c72.intoArray(c, o + 2 * L);
+  }
+
+  /**
+   * Packs rows {@code [row0, row0 + rows)} of a row-major {@code (R, K)} matrix {@code src} (row
+   * stride {@code K}, starting at {@code srcOff}) into {@code ceil(rows / MR)} panels at {@code
+   * dst[dstOff...]}, each {@code K * MR} floats stored k-major; rows past {@code rows} are zero so
+   * the micro-kernel never needs a row tail.
+   */
+  static void packRowPanels(float[] src, int srcOff, int rows, int k, float[] dst, int dstOff) {
+    int panels = (rows + MR - 1) / MR;
+    for (int p = 0; p < panels; p++) {
+      int base = dstOff + p * k * MR;
+      for (int r = 0; r < MR; r++) {
+        int row = p * MR + r;
+        if (row >= rows) {
+          continue; // dst is freshly allocated, already zero
+        }
+        int s = srcOff + row * k;
+        for (int kk = 0; kk < k; kk++) {
+          dst[base + kk * MR + r] = src[s + kk];
+        }
+      }
+    }
+  }
+
+  /**
+   * Writes {@code activation(src[srcOff + i] + bias)} to {@code dst[dstOff + i]} for {@code i <
+   * len}: the fused output pass. The vector path keeps within a few ulp of the scalar formulas; the
+   * tail uses exactly the scalar kernels' formulas.
+   */
+  static void biasActivate(
+      float[] src, int srcOff, float[] dst, int dstOff, int len, float bias, Activation act) {
+    int i = 0;
+    int bound = SPECIES.loopBound(len);
+    FloatVector bv = FloatVector.broadcast(SPECIES, bias);
+    switch (act) {
+      case NONE -> {
+        for (; i < bound; i += L) {
+          FloatVector.fromArray(SPECIES, src, srcOff + i).add(bv).intoArray(dst, dstOff + i);
+        }
+        for (; i < len; i++) {
+          dst[dstOff + i] = src[srcOff + i] + bias;
+        }
+      }
+      case RELU -> {
+        FloatVector zero = FloatVector.zero(SPECIES);
+        for (; i < bound; i += L) {
+          FloatVector v = FloatVector.fromArray(SPECIES, src, srcOff + i).add(bv);
+          // blend on "< 0" rather than max(v, 0): NaN compares false and stays NaN, as in torch.
+          v.blend(zero, v.lt(zero)).intoArray(dst, dstOff + i);
+        }
+        for (; i < len; i++) {
+          float v = src[srcOff + i] + bias;
+          dst[dstOff + i] = v < 0f ? 0f : v;
+        }
+      }
+      case SIGMOID -> {
+        for (; i < bound; i += L) {
+          FloatVector v = FloatVector.fromArray(SPECIES, src, srcOff + i).add(bv);
+          // VectorMath, not lanewise(EXP): the same bits in every JIT tier (see VectorMath).
+          VectorMath.sigmoid(v).intoArray(dst, dstOff + i);
+        }
+        for (; i < len; i++) {
+          dst[dstOff + i] = (float) (1.0 / (1.0 + Math.exp(-(double) (src[srcOff + i] + bias))));
+        }
+      }
+      case TANH -> {
+        for (; i < bound; i += L) {
+          VectorMath.tanh(FloatVector.fromArray(SPECIES, src, srcOff + i).add(bv))
+              .intoArray(dst, dstOff + i);
+        }
+        for (; i < len; i++) {
+          dst[dstOff + i] = (float) Math.tanh(src[srcOff + i] + bias);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,535 @@
+package dev.stride.runtime.kernel;
+
+import java.util.Arrays;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Kernels on the Vector API ({@code jdk.incubator.vector}), multithreaded over {@link Parallel}'s
+ * pool; convolution and linear layers are {@link VectorConvolution} and {@link VectorLinear}.
+ *
+ * <p>{@link KernelProvider} loads this class by name, and only when the JVM has the incubator
+ * module, so nothing else links against it. Results match {@link ScalarKernels} within float
+ * rounding: sums run in float lanes (in a different order) where the scalar code uses double, and
+ * sigmoid, tanh and exp are {@link VectorMath}'s float approximations, which (unlike the Vector
+ * API's EXP and TANH) give the same bits before and after the JIT compiles them.
+ *
+ * <p>Every vector loop runs to {@code SPECIES.loopBound(length)} and finishes with a scalar tail,
+ * except where a masked tail keeps results independent of position (sigmoid, tanh).
+ */
+public final class VectorKernels implements Kernels {
+  /** The widest species the CPU runs natively: 16 floats with AVX-512, 8 with AVX2. */
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
+  private static final int LANES = SPECIES.length();
+
+  /**
+   * Elementwise and pooling work under this many floats stays on the calling thread: handing work
+   * to the pool costs a few microseconds, about what one thread needs for this many floats.
+   */
+  private static final int PARALLEL_GRAIN = 1 << 15;
+
+  /**
+   * One input row's worth of vertical maxima or sums per thread, grown on demand: pooling runs
+   * every frame, and a fresh row per call would be garbage in the steady state. A pooling body
+   * never waits on other tasks while it holds the row, so no two bodies share it on one thread.
+   */
+  private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[64]);
+
+  /** Creates the (stateless) kernels; {@link KernelProvider} calls this reflectively. */
+  public VectorKernels() {}
+
+  @Override
+  public String name() {
+    return "vector";
+  }
+
+  // ---- convolution and linear: prepared GEMMs ----
+
+  // input (N, C, H, W), weight (OC, C/g, KH, KW), bias (OC) -> (N, OC, OH, OW)
+  @Override
+  public void conv2d(
+      float[] input, int n, Conv2dGeometry g, float[] weight, float[] bias, float[] output) {
+    // Unplanned callers pay the packing every call; CompiledNetwork prepares once instead.
+    VectorConvolution.prepare(g, weight, bias, Activation.NONE).run(input, n, output);
+  }
+
+  // input (N, F), weight (OF, F), bias (OF) -> (N, OF)
+  @Override
+  public void linear(
+      float[] input,
+      int n,
+      int inFeatures,
+      float[] weight,
+      float[] bias,
+      int outFeatures,
+      float[] output) {
+    VectorLinear.prepare(inFeatures, outFeatures, weight, bias, Activation.NONE)
+        .run(input, n, output);
+  }
+
+  @Override
+  public PreparedLayer prepareConv2d(
+      Conv2dGeometry g, float[] weight, float[] bias, Activation activation) {
+    return VectorConvolution.prepare(g, weight, bias, activation);
+  }
+
+  @Override
+  public PreparedLayer prepareLinear(
+      int inFeatures, int outFeatures, float[] weight, float[] bias, Activation activation) {
+    return VectorLinear.prepare(inFeatures, outFeatures, weight, bias, activation);
+  }
+
+  // ---- elementwise ----
+
+  // x (L) -> x (L)
+  @Override
+  public void relu(float[] x, int length) {
+    inChunks(length, (from, to) -> relu(x, from, to));
+  }
+
+  /** ReLU on {@code x[from, to)}; also the activation pass of the prepared GEMMs. */
+  static void relu(float[] x, int from, int to) {
+    FloatVector zero = FloatVector.zero(SPECIES);
+    int i = from;
+    for (int bound = from + SPECIES.loopBound(to - from); i < bound; i += LANES) {
+      FloatVector v = FloatVector.fromArray(SPECIES, x, i);
+      // A compare and blend rather than max(): NaN < 0 is false, so NaN stays NaN (as torch.relu),
+      // and -0 stays -0 exactly as in the scalar kernel.
+      v.blend(zero, v.lt(zero)).intoArray(x, i);
+    }
+    for (; i < to; i++) {
+      if (x[i] < 0f) {
+        x[i] = 0f;
+      }
+    }
+  }
+
+  // x (L) -> x (L)
+  @Override
+  public void sigmoid(float[] x, int length) {
+    inChunks(length, (from, to) -> sigmoid(x, from, to));
+  }
+
+  /**
+   * Sigmoid on {@code x[from, to)}; exp(-x) overflowing to infinity gives exactly 0.
+   *
+   * <p>The tail is one masked vector rather than a scalar loop so that every value goes through the
+   * same float function: a value's result then does not depend on where it falls in the array, and
+   * a batch of N gives bit for bit the results of N single samples.
+   */
+  static void sigmoid(float[] x, int from, int to) {
+    int i = from;
+    for (int bound = from + SPECIES.loopBound(to - from); i < bound; i += LANES) {
+      VectorMath.sigmoid(FloatVector.fromArray(SPECIES, x, i)).intoArray(x, i);
+    }
+    if (i < to) {
+      VectorMask<Float> tail = SPECIES.indexInRange(i, to);
+      VectorMath.sigmoid(FloatVector.fromArray(SPECIES, x, i, tail)).intoArray(x, i, tail);
+    }
+  }
+
+  // x (L) -> x (L)
+  @Override
+  public void tanh(float[] x, int length) {
+    inChunks(length, (from, to) -> tanh(x, from, to));
+  }
+
+  /** Tanh on {@code x[from, to)}, with a masked tail for the reason given at {@link #sigmoid}. */
+  static void tanh(float[] x, int from, int to) {
+    int i = from;
+    for (int bound = from + SPECIES.loopBound(to - from); i < bound; i += LANES) {
+      VectorMath.tanh(FloatVector.fromArray(SPECIES, x, i)).intoArray(x, i);
+    }
+    if (i < to) {
+      VectorMask<Float> tail = SPECIES.indexInRange(i, to);
+      VectorMath.tanh(FloatVector.fromArray(SPECIES, x, i, tail)).intoArray(x, i, tail);
+    }
+  }
+
+  // x (N, F) -> x (N, F)
+  @Override
+  public void softmax(float[] x, int n, int features) {
+    // Rows are short (class scores), so they are not split over threads.
+    for (int s = 0; s < n; s++) {
+      int from = s * features;
+      int to = from + features;
+      int bound = from + SPECIES.loopBound(features);
+      // Subtracting the row maximum keeps exp() from overflowing; it cancels in the quotient.
+      // max() follows Math.max, so a NaN anywhere makes the whole row NaN, as in PyTorch.
+      float max = Float.NEGATIVE_INFINITY;
+      int i = from;
+      if (i < bound) {
+        FloatVector m = FloatVector.broadcast(SPECIES, Float.NEGATIVE_INFINITY);
+        for (; i < bound; i += LANES) {
+          m = m.max(FloatVector.fromArray(SPECIES, x, i));
+        }
+        max = m.reduceLanes(VectorOperators.MAX);
+      }
+      for (; i < to; i++) {
+        max = Math.max(max, x[i]);
+      }
+      FloatVector sums = FloatVector.zero(SPECIES);
+      i = from;
+      for (; i < bound; i += LANES) {
+        FloatVector e = VectorMath.exp(FloatVector.fromArray(SPECIES, x, i).sub(max));
+        e.intoArray(x, i);
+        sums = sums.add(e);
+      }
+      double sum = sums.reduceLanes(VectorOperators.ADD);
+      for (; i < to; i++) {
+        float e = (float) Math.exp((double) x[i] - max);
+        x[i] = e;
+        sum += e;
+      }
+      float inverse = (float) (1.0 / sum);
+      i = from;
+      for (; i < bound; i += LANES) {
+        FloatVector.fromArray(SPECIES, x, i).mul(inverse).intoArray(x, i);
+      }
+      for (; i < to; i++) {
+        x[i] *= inverse;
+      }
+    }
+  }
+
+  // x (N, C, S), mean/var/weight/bias (C) -> x (N, C, S)
+  @Override
+  public void batchNorm(
+      float[] x,
+      int n,
+      int channels,
+      int spatial,
+      float[] mean,
+      float[] var,
+      float[] weight,
+      float[] bias,
+      double eps) {
+    inPlanes(
+        n * channels,
+        spatial,
+        (first, last) -> {
+          for (int p = first; p < last; p++) {
+            int c = p % channels;
+            // Folded into x * scale + shift per channel in double, then one float FMA per value.
+            double scaleD = weight[c] / Math.sqrt(var[c] + eps);
+            float scale = (float) scaleD;
+            float shift = (float) (bias[c] - mean[c] * scaleD);
+            int from = p * spatial;
+            int to = from + spatial;
+            int i = from;
+            for (int bound = from + SPECIES.loopBound(spatial); i < bound; i += LANES) {
+              FloatVector.fromArray(SPECIES, x, i).fma(scale, shift).intoArray(x, i);
+            }
+            for (; i < to; i++) {
+              x[i] = Math.fma(x[i], scale, shift);
+            }
+          }
+        });
+  }
+
+  // ---- pooling ----
+
+  // (N, C, S) -> (N, C)
+  @Override
+  public void globalAvgPool(float[] input, int n, int channels, int spatial, float[] output) {
+    inPlanes(
+        n * channels,
+        spatial,
+        (first, last) -> {
+          for (int p = first; p < last; p++) {
+            int from = p * spatial;
+            int to = from + spatial;
+            int i = from;
+            FloatVector sums = FloatVector.zero(SPECIES);
+            for (int bound = from + SPECIES.loopBound(spatial); i < bound; i += LANES) {
+              sums = sums.add(FloatVector.fromArray(SPECIES, input, i));
+            }
+            double sum = sums.reduceLanes(VectorOperators.ADD);
+            for (; i < to; i++) {
+              sum += input[i];
+            }
+            output[p] = (float) (sum / spatial);
+          }
+        });
+  }
+
+  // (N, C, H, W) -> (N, C, OH, OW)
+  @Override
+  public void maxPool2d(float[] input, int n, Pool2dGeometry g, float[] output) {
+    inPlanes(
+        n * g.channels(),
+        g.inHeight() * g.inWidth(),
+        (first, last) -> {
+          float[] row = row(g.inWidth());
+          for (int p = first; p < last; p++) {
+            maxPlane(
+                input,
+                p * g.inHeight() * g.inWidth(),
+                g,
+                row,
+                output,
+                p * g.outHeight() * g.outWidth());
+          }
+        });
+  }
+
+  /**
+   * One plane in two passes: the maximum down each window's rows for every input column
+   * (contiguous, so fully vectorised for any stride), then across each window's columns. The second
+   * pass is vectorised along the output row when the stride is 1; otherwise its loads would be
+   * strided gathers, and the scalar loop is as fast.
+   */
+  private static void maxPlane(
+      float[] input, int in, Pool2dGeometry g, float[] row, float[] output, int out) {
+    int h = g.inHeight();
+    int w = g.inWidth();
+    int ow = g.outWidth();
+    for (int oy = 0; oy < g.outHeight(); oy++, out += ow) {
+      int y0 = oy * g.strideHeight() - g.padTop();
+      int y1 = Math.min(y0 + g.kernelHeight(), h);
+      y0 = Math.max(y0, 0); // padded rows never win: they are simply not read
+      if (y0 >= y1) {
+        Arrays.fill(output, out, out + ow, Float.NEGATIVE_INFINITY);
+        continue;
+      }
+      float[] src;
+      int srcRow;
+      if (y1 - y0 == 1) {
+        src = input; // one row: read it in place instead of copying it
+        srcRow = in + y0 * w;
+      } else {
+        System.arraycopy(input, in + y0 * w, row, 0, w);
+        for (int y = y0 + 1; y < y1; y++) {
+          maxInto(row, input, in + y * w, w);
+        }
+        src = row;
+        srcRow = 0;
+      }
+      int from = 0;
+      int to = 0;
+      if (g.strideWidth() == 1) {
+        // Outputs whose window lies wholly inside the row: ox - padLeft >= 0, ox - padLeft + kw <=
+        // w.
+        from = Math.min(g.padLeft(), ow);
+        to = Math.max(from, Math.min(ow, w - g.kernelWidth() + g.padLeft() + 1));
+        int kw = g.kernelWidth();
+        int ox = from;
+        for (int bound = from + SPECIES.loopBound(to - from); ox < bound; ox += LANES) {
+          int x = srcRow + ox - g.padLeft();
+          FloatVector m = FloatVector.fromArray(SPECIES, src, x);
+          for (int kx = 1; kx < kw; kx++) {
+            m = m.max(FloatVector.fromArray(SPECIES, src, x + kx)); // Math.max: NaN wins
+          }
+          m.intoArray(output, out + ox);
+        }
+        to = ox; // the scalar loop below finishes the tail
+      }
+      for (int ox = 0; ox < ow; ox++) {
+        if (ox == from && from < to) {
+          ox = to - 1;
+          continue;
+        }
+        int x0 = ox * g.strideWidth() - g.padLeft();
+        int x1 = Math.min(x0 + g.kernelWidth(), w);
+        x0 = Math.max(x0, 0);
+        float max = Float.NEGATIVE_INFINITY;
+        for (int x = x0; x < x1; x++) {
+          float v = src[srcRow + x];
+          if (v > max || v != v) { // PyTorch lets NaN win so it propagates
+            max = v;
+          }
+        }
+        output[out + ox] = max;
+      }
+    }
+  }
+
+  /** {@code row[x] = max(row[x], input[from + x])} for {@code x < w}; NaN wins either way. */
+  private static void maxInto(float[] row, float[] input, int from, int w) {
+    int x = 0;
+    for (int bound = SPECIES.loopBound(w); x < bound; x += LANES) {
+      FloatVector.fromArray(SPECIES, row, x)
+          .max(FloatVector.fromArray(SPECIES, input, from + x))
+          .intoArray(row, x);
+    }
+    for (; x < w; x++) {
+      float v = input[from + x];
+      if (v > row[x] || v != v) {
+        row[x] = v;
+      }
+    }
+  }
+
+  // (N, C, H, W) -> (N, C, OH, OW)
+  @Override
+  public void avgPool2d(
+      float[] input, int n, Pool2dGeometry g, boolean countIncludePad, float[] output) {
+    inPlanes(
+        n * g.channels(),
+        g.inHeight() * g.inWidth(),
+        (first, last) -> {
+          float[] row = row(g.inWidth());
+          for (int p = first; p < last; p++) {
+            avgPlane(
+                input,
+                p * g.inHeight() * g.inWidth(),
+                g,
+                countIncludePad,
+                row,
+                output,
+                p * g.outHeight() * g.outWidth());
+          }
+        });
+  }
+
+  /** As {@link #maxPlane}: column sums down each window's rows, then sums across its columns. */
+  private static void avgPlane(
+      float[] input,
+      int in,
+      Pool2dGeometry g,
+      boolean countIncludePad,
+      float[] row,
+      float[] output,
+      int out) {
+    int h = g.inHeight();
+    int w = g.inWidth();
+    int ow = g.outWidth();
+    int kw = g.kernelWidth();
+    for (int oy = 0; oy < g.outHeight(); oy++, out += ow) {
+      // PyTorch's rule: the padded window (clipped to the padded input) sets count_include_pad's
+      // divisor before the window is clipped to the input itself.
+      int y0 = oy * g.strideHeight() - g.padTop();
+      int y1 = Math.min(y0 + g.kernelHeight(), h + g.padBottom());
+      int padRows = y1 - y0;
+      y0 = Math.max(y0, 0);
+      y1 = Math.min(y1, h);
+      if (y0 >= y1) {
+        Arrays.fill(output, out, out + ow, 0f);
+        continue;
+      }
+      System.arraycopy(input, in + y0 * w, row, 0, w);
+      for (int y = y0 + 1; y < y1; y++) {
+        addInto(row, input, in + y * w, w);
+      }
+      int rows = countIncludePad ? padRows : y1 - y0;
+      int from = 0;
+      int to = 0;
+      if (g.strideWidth() == 1) {
+        // Inside the row every window has kw columns, padded or not, so one divisor serves all.
+        from = Math.min(g.padLeft(), ow);
+        to = Math.max(from, Math.min(ow, w - kw + g.padLeft() + 1));
+        float divisor = rows * kw;
+        int ox = from;
+        for (int bound = from + SPECIES.loopBound(to - from); ox < bound; ox += LANES) {
+          int x = ox - g.padLeft();
+          FloatVector s = FloatVector.fromArray(SPECIES, row, x);
+          for (int kx = 1; kx < kw; kx++) {
+            s = s.add(FloatVector.fromArray(SPECIES, row, x + kx));
+          }
+          s.div(divisor).intoArray(output, out + ox);
+        }
+        to = ox;
+      }
+      for (int ox = 0; ox < ow; ox++) {
+        if (ox == from && from < to) {
+          ox = to - 1;
+          continue;
+        }
+        int x0 = ox * g.strideWidth() - g.padLeft();
+        int x1 = Math.min(x0 + kw, w + g.padRight());
+        int padCols = x1 - x0;
+        x0 = Math.max(x0, 0);
+        x1 = Math.min(x1, w);
+        if (x0 >= x1) {
+          output[out + ox] = 0f;
+          continue;
+        }
+        double sum = 0;
+        for (int x = x0; x < x1; x++) {
+          sum += row[x];
+        }
+        int divisor = rows * (countIncludePad ? padCols : x1 - x0);
+        output[out + ox] = (float) (sum / divisor);
+      }
+    }
+  }
+
+  /** {@code row[x] += input[from + x]} for {@code x < w}. */
+  private static void addInto(float[] row, float[] input, int from, int w) {
+    int x = 0;
+    for (int bound = SPECIES.loopBound(w); x < bound; x += LANES) {
+      FloatVector.fromArray(SPECIES, row, x)
+          .add(FloatVector.fromArray(SPECIES, input, from + x))
+          .intoArray(row, x);
+    }
+    for (; x < w; x++) {
+      row[x] += input[from + x];
+    }
+  }
+
+  // ---- splitting work over threads ----
+
+  /** Work on a range {@code [from, to)}. */
+  @FunctionalInterface
+  private interface Range {
+    void run(int from, int to);
+  }
+
+  /** This thread's row buffer, at least {@code w} floats. */
+  private static float[] row(int w) {
+    float[] row = ROW.get();
+    if (row.length < w) {
+      row = new float[Math.max(w, 2 * row.length)];
+      ROW.set(row);
+    }
+    return row;
+  }
+
+  /**
+   * Runs {@code body} over {@code [0, length)} in one chunk per thread, or inline when the work is
+   * small; chunks are whole multiples of the vector length so that only the last has a tail.
+   */
+  private static void inChunks(int length, Range body) {
+    int chunks = Math.min(Parallel.threads(), length / PARALLEL_GRAIN);
+    if (chunks <= 1) {
+      body.run(0, length);
+      return;
+    }
+    int perChunk = ((length + chunks - 1) / chunks + LANES - 1) / LANES * LANES;
+    Parallel.forEach(
+        chunks,
+        c -> {
+          int from = c * perChunk;
+          int to = Math.min(length, from + perChunk);
+          if (from < to) {
+            body.run(from, to);
+          }
+        });
+  }
+
+  /**
+   * Runs {@code body} over the planes {@code [0, planes)} of {@code planeSize} floats each, split
+   * into one run of whole planes per thread when there is enough work to pay for the hand-off.
+   */
+  private static void inPlanes(int planes, int planeSize, Range body) {
+    long work = (long) planes * planeSize;
+    int chunks = (int) Math.min(Math.min(Parallel.threads(), planes), work / PARALLEL_GRAIN);
+    if (chunks <= 1) {
+      body.run(0, planes);
+      return;
+    }
+    int perChunk = (planes + chunks - 1) / chunks;
+    Parallel.forEach(
+        chunks,
+        c -> {
+          int from = c * perChunk;
+          int to = Math.min(planes, from + perChunk);
+          if (from < to) {
+            body.run(from, to);
+          }
+        });
+  }
+}

@@ -1,0 +1,144 @@
+package dev.stride.runtime.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+/** {@link Parallel}: the thread-count property and {@code forEach}'s guarantees. */
+class ParallelTest {
+  /**
+   * Only a guard so that a deadlock fails the build instead of hanging it; the work takes
+   * milliseconds.
+   */
+  static final Duration HANG = Duration.ofSeconds(60);
+
+  @Test
+  void parseThreads() {
+    assertEquals(6, Parallel.parseThreads(null, 6));
+    assertEquals(6, Parallel.parseThreads("", 6));
+    assertEquals(6, Parallel.parseThreads("  ", 6));
+    assertEquals(3, Parallel.parseThreads("3", 6));
+    assertEquals(2, Parallel.parseThreads(" 2 ", 6));
+    assertEquals(1, Parallel.parseThreads("1", 6));
+    assertEquals(64, Parallel.parseThreads("64", 6));
+    for (String bad : new String[] {"0", "-1", "two", "1.5", "99999999999"}) {
+      assertEquals(6, Parallel.parseThreads(bad, 6), bad);
+    }
+  }
+
+  @Test
+  void threadsFollowsThePropertyOrTheProcessors() {
+    int expected =
+        Parallel.parseThreads(
+            System.getProperty(Parallel.THREADS_PROPERTY),
+            Runtime.getRuntime().availableProcessors());
+    assertEquals(expected, Parallel.threads());
+    assertTrue(Parallel.threads() >= 1);
+  }
+
+  @Test
+  void forEachRunsEveryIndexExactlyOnce() {
+    for (int count : new int[] {0, 1, 2, 3, 7, 100, 1000}) {
+      AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(count, 1));
+      Parallel.forEach(count, hits::incrementAndGet);
+      for (int i = 0; i < count; i++) {
+        assertEquals(1, hits.get(i), "count " + count + ", index " + i);
+      }
+    }
+    Parallel.forEach(-1, i -> assertTrue(false, "no index for a negative count"));
+  }
+
+  @Test
+  void nestedForEachCompletesWithoutDeadlock() {
+    int outer = 3 * Parallel.threads() + 1; // more tasks than workers, all blocking on inner work
+    int inner = 17;
+    AtomicIntegerArray hits = new AtomicIntegerArray(outer * inner * 5);
+    assertTimeoutPreemptively(
+        HANG,
+        () ->
+            Parallel.forEach(
+                outer,
+                i ->
+                    Parallel.forEach(
+                        inner,
+                        j ->
+                            Parallel.forEach(
+                                5, k -> hits.incrementAndGet((i * inner + j) * 5 + k)))));
+    for (int i = 0; i < hits.length(); i++) {
+      assertEquals(1, hits.get(i), "index " + i);
+    }
+  }
+
+  @Test
+  void forEachFromManyThreadsAndFromAnotherForkJoinPool() throws Exception {
+    int callers = 8;
+    int count = 50;
+    AtomicIntegerArray hits = new AtomicIntegerArray(callers * count);
+    ExecutorService pool = Executors.newFixedThreadPool(callers);
+    try {
+      List<Callable<Void>> tasks = new ArrayList<>();
+      for (int c = 0; c < callers; c++) {
+        int caller = c;
+        tasks.add(
+            () -> {
+              Parallel.forEach(count, i -> hits.incrementAndGet(caller * count + i));
+              return null;
+            });
+      }
+      assertTimeoutPreemptively(
+          HANG,
+          () -> {
+            for (Future<Void> f : pool.invokeAll(tasks)) {
+              f.get();
+            }
+          });
+    } finally {
+      pool.shutdownNow();
+    }
+    // A parallel stream runs in the common pool: forEach must work from its workers too.
+    AtomicIntegerArray streamHits = new AtomicIntegerArray(16 * count);
+    assertTimeoutPreemptively(
+        HANG,
+        () ->
+            IntStream.range(0, 16)
+                .parallel()
+                .forEach(
+                    s -> Parallel.forEach(count, i -> streamHits.incrementAndGet(s * count + i))));
+    for (int i = 0; i < hits.length(); i++) {
+      assertEquals(1, hits.get(i), "index " + i);
+    }
+    for (int i = 0; i < streamHits.length(); i++) {
+      assertEquals(1, streamHits.get(i), "stream index " + i);
+    }
+  }
+
+  @Test
+  void anExceptionInATaskReachesTheCaller() {
+    IllegalStateException thrown = new IllegalStateException("task 5 failed");
+    IllegalStateException caught =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                Parallel.forEach(
+                    10,
+                    i -> {
+                      if (i == 5) {
+                        throw thrown;
+                      }
+                    }));
+    // ForkJoin may rethrow a copy made on the calling thread, with the original as its cause.
+    assertTrue(caught == thrown || caught.getCause() == thrown, caught::toString);
+  }
+}

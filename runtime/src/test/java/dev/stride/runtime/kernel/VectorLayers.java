@@ -1,0 +1,58 @@
+package dev.stride.runtime.kernel;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+
+/**
+ * Reaches the Vector API layers by name, so test classes never link against them: without {@code
+ * --add-modules jdk.incubator.vector} the tests that call this skip instead of failing to load.
+ */
+final class VectorLayers {
+  private VectorLayers() {}
+
+  /** Skips the calling test unless the incubator module is in the boot layer. */
+  static void assumeVectorModule() {
+    assumeTrue(
+        ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+        "jdk.incubator.vector is not present");
+  }
+
+  static PreparedLayer conv(Conv2dGeometry g, float[] weight, float[] bias, Activation act) {
+    return call(
+        "dev.stride.runtime.kernel.VectorConvolution",
+        new Class<?>[] {Conv2dGeometry.class, float[].class, float[].class, Activation.class},
+        g,
+        weight,
+        bias,
+        act);
+  }
+
+  static PreparedLayer linear(
+      int inFeatures, int outFeatures, float[] weight, float[] bias, Activation act) {
+    return call(
+        "dev.stride.runtime.kernel.VectorLinear",
+        new Class<?>[] {int.class, int.class, float[].class, float[].class, Activation.class},
+        inFeatures,
+        outFeatures,
+        weight,
+        bias,
+        act);
+  }
+
+  private static PreparedLayer call(String type, Class<?>[] parameters, Object... args) {
+    assumeVectorModule();
+    try {
+      Method prepare = Class.forName(type).getDeclaredMethod("prepare", parameters);
+      return (PreparedLayer) prepare.invoke(null, args);
+    } catch (InvocationTargetException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new AssertionError(e.getCause());
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError(e);
+    }
+  }
+}
