@@ -144,6 +144,11 @@ public final class TinyNetModel implements Model {
   }
 
   @Override
+  public void forward(float[] input, int batch, float[] output) {
+    network.forward(input, batch, output);
+  }
+
+  @Override
   public NetworkDef network() {
     return NETWORK;
   }

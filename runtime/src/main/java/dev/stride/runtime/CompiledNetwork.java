@@ -250,6 +250,7 @@ public final class CompiledNetwork implements Model {
    * @throws IllegalArgumentException if {@code input.length != batch * inputSize}, {@code batch <
    *     1}, {@code output} is shorter than {@code batch * outputSize}, or is {@code input} itself
    */
+  @Override
   public void forward(float[] input, int batch, float[] output) {
     checkInput(input, batch);
     Objects.requireNonNull(output, "output must not be null");

@@ -24,6 +24,16 @@ public interface Model {
    */
   float[] forward(float[] input, int batch);
 
+  /**
+   * As {@link #forward(float[], int)}, writing the outputs into the first {@code batch *
+   * outputSize} floats of {@code output}; in the steady state it allocates nothing, for serving
+   * loops that reuse their arrays.
+   *
+   * @throws IllegalArgumentException if an array has the wrong length, {@code batch < 1}, or {@code
+   *     output} is {@code input}
+   */
+  void forward(float[] input, int batch, float[] output);
+
   /** Writes the weights as safetensors with PyTorch's names and layouts. */
   void save(Path path) throws IOException;
 

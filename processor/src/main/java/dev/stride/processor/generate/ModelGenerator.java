@@ -241,6 +241,13 @@ public final class ModelGenerator {
             .addParameter(ParameterSpec.builder(int.class, "batch").build())
             .addStatement("return network.forward(input, batch)")
             .build());
+    type.addMethod(
+        override("forward", void.class)
+            .addParameter(float[].class, "input")
+            .addParameter(ParameterSpec.builder(int.class, "batch").build())
+            .addParameter(float[].class, "output")
+            .addStatement("network.forward(input, batch, output)")
+            .build());
     type.addMethod(override("network", NETWORK_DEF).addStatement("return NETWORK").build());
 
     JavaFile.Builder file =
