@@ -228,7 +228,10 @@ final class VectorGemm {
       for (int r = 0; r < MR; r++) {
         int row = p * MR + r;
         if (row >= rows) {
-          continue; // dst is freshly allocated, already zero
+          for (int kk = 0; kk < k; kk++) {
+            dst[base + kk * MR + r] = 0f;
+          }
+          continue;
         }
         int s = srcOff + row * k;
         for (int kk = 0; kk < k; kk++) {
@@ -240,56 +243,94 @@ final class VectorGemm {
 
   /**
    * Writes {@code activation(src[srcOff + i] + bias)} to {@code dst[dstOff + i]} for {@code i <
-   * len}: the fused output pass. The vector path keeps within a few ulp of the scalar formulas; the
-   * tail uses exactly the scalar kernels' formulas.
+   * len}: the convolution's fused output pass.
    */
   static void biasActivate(
       float[] src, int srcOff, float[] dst, int dstOff, int len, float bias, Activation act) {
     int i = 0;
     int bound = SPECIES.loopBound(len);
     FloatVector bv = FloatVector.broadcast(SPECIES, bias);
+    // One loop per activation so the common NONE/RELU loops carry no switch.
     switch (act) {
       case NONE -> {
         for (; i < bound; i += L) {
           FloatVector.fromArray(SPECIES, src, srcOff + i).add(bv).intoArray(dst, dstOff + i);
         }
-        for (; i < len; i++) {
-          dst[dstOff + i] = src[srcOff + i] + bias;
-        }
       }
       case RELU -> {
-        FloatVector zero = FloatVector.zero(SPECIES);
         for (; i < bound; i += L) {
-          FloatVector v = FloatVector.fromArray(SPECIES, src, srcOff + i).add(bv);
-          // blend on "< 0" rather than max(v, 0): NaN compares false and stays NaN, as in torch.
-          v.blend(zero, v.lt(zero)).intoArray(dst, dstOff + i);
-        }
-        for (; i < len; i++) {
-          float v = src[srcOff + i] + bias;
-          dst[dstOff + i] = v < 0f ? 0f : v;
+          relu(FloatVector.fromArray(SPECIES, src, srcOff + i).add(bv)).intoArray(dst, dstOff + i);
         }
       }
-      case SIGMOID -> {
-        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+      default -> {
         for (; i < bound; i += L) {
-          FloatVector v = FloatVector.fromArray(SPECIES, src, srcOff + i).add(bv);
-          one.div(v.neg().lanewise(VectorOperators.EXP).add(one)).intoArray(dst, dstOff + i);
-        }
-        for (; i < len; i++) {
-          dst[dstOff + i] = (float) (1.0 / (1.0 + Math.exp(-(double) (src[srcOff + i] + bias))));
-        }
-      }
-      case TANH -> {
-        for (; i < bound; i += L) {
-          FloatVector.fromArray(SPECIES, src, srcOff + i)
-              .add(bv)
-              .lanewise(VectorOperators.TANH)
+          activate(FloatVector.fromArray(SPECIES, src, srcOff + i).add(bv), act)
               .intoArray(dst, dstOff + i);
-        }
-        for (; i < len; i++) {
-          dst[dstOff + i] = (float) Math.tanh(src[srcOff + i] + bias);
         }
       }
     }
+    for (; i < len; i++) {
+      dst[dstOff + i] = activate(src[srcOff + i] + bias, act);
+    }
+  }
+
+  /**
+   * As {@link #biasActivate(float[], int, float[], int, int, float, Activation)} with a bias per
+   * element, {@code bias[biasOff + i]} ({@code bias} may be null): the linear layer's output pass.
+   */
+  static void biasActivate(
+      float[] src,
+      int srcOff,
+      float[] dst,
+      int dstOff,
+      int len,
+      float[] bias,
+      int biasOff,
+      Activation act) {
+    if (bias == null) {
+      biasActivate(src, srcOff, dst, dstOff, len, 0f, act);
+      return;
+    }
+    int i = 0;
+    int bound = SPECIES.loopBound(len);
+    for (; i < bound; i += L) {
+      FloatVector v =
+          FloatVector.fromArray(SPECIES, src, srcOff + i)
+              .add(FloatVector.fromArray(SPECIES, bias, biasOff + i));
+      activate(v, act).intoArray(dst, dstOff + i);
+    }
+    for (; i < len; i++) {
+      dst[dstOff + i] = activate(src[srcOff + i] + bias[biasOff + i], act);
+    }
+  }
+
+  /**
+   * {@code max(v, 0)} as a blend on {@code v < 0}: NaN compares false and stays NaN, as in torch.
+   */
+  private static FloatVector relu(FloatVector v) {
+    return v.blend(0f, v.lt(0f));
+  }
+
+  /** The activation on one vector; SVML's exp and tanh keep within a few ulp of the scalar. */
+  static FloatVector activate(FloatVector v, Activation act) {
+    return switch (act) {
+      case NONE -> v;
+      case RELU -> relu(v);
+      case SIGMOID -> {
+        FloatVector one = FloatVector.broadcast(SPECIES, 1f);
+        yield one.div(v.neg().lanewise(VectorOperators.EXP).add(one));
+      }
+      case TANH -> v.lanewise(VectorOperators.TANH);
+    };
+  }
+
+  /** The activation on one value, with exactly the scalar kernels' formulas. */
+  static float activate(float v, Activation act) {
+    return switch (act) {
+      case NONE -> v;
+      case RELU -> v < 0f ? 0f : v;
+      case SIGMOID -> (float) (1.0 / (1.0 + Math.exp(-(double) v)));
+      case TANH -> (float) Math.tanh(v);
+    };
   }
 }
