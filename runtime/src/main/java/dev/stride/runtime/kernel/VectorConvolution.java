@@ -64,6 +64,11 @@ final class VectorConvolution {
     private final int kBlocks;
     private final int kc;
 
+    /** Height and width of the zero-padded input copy that packing reads. */
+    private final int padH;
+
+    private final int padW;
+
     Layer(Conv2dGeometry g, float[] weight, float[] bias, Activation activation) {
       this.g = g;
       this.activation = activation;
@@ -77,6 +82,13 @@ final class VectorConvolution {
       // Equal K blocks no larger than KC, so no block is a sliver.
       this.kBlocks = (k + KC - 1) / KC;
       this.kc = (k + kBlocks - 1) / kBlocks;
+      // Every row/column any tap reads, from -padTop/-padLeft up, with zeros outside the input.
+      int bottom =
+          (g.outHeight() - 1) * g.strideHeight() + (g.kernelHeight() - 1) * g.dilationHeight() + 1;
+      int right =
+          (g.outWidth() - 1) * g.strideWidth() + (g.kernelWidth() - 1) * g.dilationWidth() + 1;
+      this.padH = Math.max(bottom, g.padTop() + g.inHeight());
+      this.padW = Math.max(right, g.padLeft() + g.inWidth());
       this.packed = new float[Math.multiplyExact(groups * panels * MR, k)];
       for (int gr = 0; gr < groups; gr++) {
         VectorGemm.packRowPanels(
@@ -95,6 +107,9 @@ final class VectorConvolution {
         compute(input, n, output, tiles, 0, units, 0, panels);
         return;
       }
+      // Four column chunks per thread let the pool even out uneven chunks; splitting weight panels
+      // as well costs a repack of the tile per chunk (packing is ~20% of a tile's time), so rows
+      // are split only as far as needed to give every thread work: two row chunks per thread.
       int target = threads * 4;
       if (units >= target) {
         // Column tiles only: every task packs its own B panels once and runs all weight panels.
@@ -107,7 +122,7 @@ final class VectorConvolution {
             });
       } else {
         // Too few tiles (batch 1 on a 12 x 12 output): also split the weight panels.
-        int rowChunks = Math.min(panels, (target + units - 1) / units);
+        int rowChunks = Math.min(panels, (2 * threads + units - 1) / units);
         Parallel.forEach(
             units * rowChunks,
             i -> {
@@ -134,17 +149,46 @@ final class VectorConvolution {
         return;
       }
       VectorGemm.Scratch s = VectorGemm.SCRATCH.get();
-      float[] b = s.b(kc * NR);
+      // + L: the vector copies in packB may run up to one vector past the panel's end
+      float[] b = s.b(kc * NR + VectorGemm.L);
       int rows = (panelTo - panelFrom) * MR;
       float[] c = s.c(rows * NR);
+      int plane = g.outHeight() * g.outWidth();
+      int padSample = channelsPerGroup * padH * padW;
+      // Pad up to ~4 MB of samples at a time (whole task at batch 32), at least the tile's.
+      int padCap = Math.max(1, (1 << 20) / padSample);
+      int padGroup = -1;
+      int padFrom = 0;
+      int padTo = 0;
+      int lastGroup = (unitTo - 1) / tiles;
+      int lastSample = lastSample(n, (unitTo - 1) - lastGroup * tiles, plane);
+      float[] pad = null;
       for (int u = unitFrom; u < unitTo; u++) {
         int group = u / tiles;
         int tile = u - group * tiles;
-        int segments = segments(s, n, group, tile);
+        int segments = segments(s, n, tile);
+        int first = s.segSample[0];
+        int last = s.segSample[segments - 1];
+        if (group != padGroup || first < padFrom || last >= padTo) {
+          int upTo = group == lastGroup ? lastSample + 1 : n;
+          padGroup = group;
+          padFrom = first;
+          padTo = Math.max(last + 1, Math.min(upTo, first + padCap));
+          pad = s.pad((padTo - padFrom) * padSample + VectorGemm.L);
+          pad(input, group, padFrom, padTo, pad);
+        }
+        for (int q = 0; q < segments; q++) {
+          int oy = s.segPos[q] / g.outWidth();
+          int ox = s.segPos[q] - oy * g.outWidth();
+          s.segSrc[q] =
+              (s.segSample[q] - padFrom) * padSample
+                  + oy * g.strideHeight() * padW
+                  + ox * g.strideWidth();
+        }
         for (int kb = 0; kb < kBlocks; kb++) {
           int k0 = kb * kc;
           int kLen = Math.min(kc, k - k0);
-          packB(s, segments, input, k0, kLen, b);
+          packB(s, segments, pad, k0, kLen, b);
           int aBase = (group * panels) * MR * k + k0 * MR;
           for (int p = panelFrom; p < panelTo; p++) {
             VectorGemm.microKernel(
@@ -155,15 +199,43 @@ final class VectorConvolution {
       }
     }
 
+    /** The sample of the last column of {@code tile}. */
+    private static int lastSample(int n, int tile, int plane) {
+      long end = Math.min((long) (tile + 1) * NR, (long) n * plane);
+      return (int) ((end - 1) / plane);
+    }
+
     /**
-     * Splits the tile's columns into runs sharing one sample and output row; for each, records the
-     * tile column it starts at, its length, the offset of the group's first input channel in its
-     * sample, and its first input row and column before adding the tap offsets. Returns the count.
+     * Copies channels of {@code group} for samples {@code [from, to)} into {@code pad} as {@code
+     * (to - from, C/g, padH, padW)} with zeros around the input, so packing needs no bounds tests.
      */
-    private int segments(VectorGemm.Scratch s, int n, int group, int tile) {
-      int oh = g.outHeight();
+    private void pad(float[] input, int group, int from, int to, float[] pad) {
+      int h = g.inHeight();
+      int w = g.inWidth();
+      int padPlane = padH * padW;
+      java.util.Arrays.fill(pad, 0, (to - from) * channelsPerGroup * padPlane, 0f);
+      for (int sample = from; sample < to; sample++) {
+        for (int ci = 0; ci < channelsPerGroup; ci++) {
+          int src = sample * g.inputSize() + (group * channelsPerGroup + ci) * h * w;
+          int dst =
+              ((sample - from) * channelsPerGroup + ci) * padPlane
+                  + g.padTop() * padW
+                  + g.padLeft();
+          for (int y = 0; y < h; y++) {
+            System.arraycopy(input, src + y * w, pad, dst + y * padW, w);
+          }
+        }
+      }
+    }
+
+    /**
+     * Splits the tile's columns into runs sharing one sample and output row, recording for each the
+     * tile column it starts at, its length, its sample and its output position {@code oy*OW+ox}.
+     * Returns the count; {@code segJ[count]} is the number of valid columns.
+     */
+    private int segments(VectorGemm.Scratch s, int n, int tile) {
       int ow = g.outWidth();
-      int plane = oh * ow;
+      int plane = g.outHeight() * ow;
       long total = (long) n * plane;
       long col = (long) tile * NR;
       long end = Math.min(col + NR, total);
@@ -172,72 +244,61 @@ final class VectorConvolution {
       while (col < end) {
         int sample = (int) (col / plane);
         int pos = (int) (col - (long) sample * plane);
-        int oy = pos / ow;
-        int ox = pos - oy * ow;
+        int ox = pos % ow;
         int len = (int) Math.min(ow - ox, end - col);
         s.segJ[count] = j;
         s.segLen[count] = len;
-        s.segIn[count] =
-            sample * g.inputSize() + group * channelsPerGroup * g.inHeight() * g.inWidth();
-        s.segY[count] = oy * g.strideHeight() - g.padTop();
-        s.segX[count] = ox * g.strideWidth() - g.padLeft();
+        s.segSample[count] = sample;
+        s.segPos[count] = pos;
         count++;
         j += len;
         col += len;
       }
-      s.segJ[count] = j; // the number of valid columns
+      s.segJ[count] = j;
       return count;
     }
 
-    /** im2col for rows {@code [k0, k0 + kLen)} of the tile: {@code b[kk * NR + j]}, zero-padded. */
+    /**
+     * im2col for rows {@code [k0, k0 + kLen)} of the tile from the padded input: {@code b[kk * NR +
+     * j]}, columns past the valid ones zero. With unit stride each run is whole-vector copies that
+     * may overrun its end (the next run, or the zeroing of the tail, overwrites the overrun), which
+     * is several times faster than bounds-checked or arraycopy'd short runs.
+     */
     private void packB(
-        VectorGemm.Scratch s, int segments, float[] input, int k0, int kLen, float[] b) {
-      final int h = g.inHeight();
-      final int w = g.inWidth();
+        VectorGemm.Scratch s, int segments, float[] pad, int k0, int kLen, float[] b) {
       final int kw = g.kernelWidth();
       final int sw = g.strideWidth();
-      final int dh = g.dilationHeight();
+      final int rowStep = g.dilationHeight() * padW;
       final int dw = g.dilationWidth();
+      final int padPlane = padH * padW;
       final int valid = s.segJ[segments];
       final int[] segJ = s.segJ;
       final int[] segLen = s.segLen;
-      final int[] segIn = s.segIn;
-      final int[] segY = s.segY;
-      final int[] segX = s.segX;
+      final int[] segSrc = s.segSrc;
       int channel = k0 / kernelArea;
       int tap = k0 - channel * kernelArea;
       int ky = tap / kw;
       int kx = tap - ky * kw;
       for (int kk = 0; kk < kLen; kk++) {
         int dst = kk * NR;
-        int chanOff = channel * h * w;
-        int dy = ky * dh;
-        int dx = kx * dw;
-        for (int q = 0; q < segments; q++) {
-          int d = dst + segJ[q];
-          int len = segLen[q];
-          int iy = segY[q] + dy;
-          if (iy < 0 || iy >= h) {
-            java.util.Arrays.fill(b, d, d + len, 0f);
-            continue;
-          }
-          int ix0 = segX[q] + dx;
-          int row = segIn[q] + chanOff + iy * w + ix0;
-          int lo = ix0 >= 0 ? 0 : Math.min(len, (-ix0 + sw - 1) / sw);
-          int last = w - 1 - ix0;
-          int hi = last < 0 ? lo : Math.max(lo, Math.min(len, last / sw + 1));
-          for (int j = 0; j < lo; j++) {
-            b[d + j] = 0f;
-          }
-          if (sw == 1) {
-            System.arraycopy(input, row + lo, b, d + lo, hi - lo);
-          } else {
-            for (int j = lo; j < hi; j++) {
-              b[d + j] = input[row + j * sw];
+        int off = channel * padPlane + ky * rowStep + kx * dw;
+        if (sw == 1) {
+          for (int q = 0; q < segments; q++) {
+            int src = segSrc[q] + off;
+            int d = dst + segJ[q];
+            int len = segLen[q];
+            for (int j = 0; j < len; j += VectorGemm.L) {
+              VectorGemm.copy(pad, src + j, b, d + j);
             }
           }
-          for (int j = hi; j < len; j++) {
-            b[d + j] = 0f;
+        } else {
+          for (int q = 0; q < segments; q++) {
+            int src = segSrc[q] + off;
+            int d = dst + segJ[q];
+            int len = segLen[q];
+            for (int j = 0; j < len; j++) {
+              b[d + j] = pad[src + j * sw];
+            }
           }
         }
         for (int j = valid; j < NR; j++) {
@@ -264,40 +325,30 @@ final class VectorConvolution {
         float[] output) {
       int plane = g.outHeight() * g.outWidth();
       int rowTo = Math.min(panelTo * MR, outPerGroup);
-      // Segments are output rows; consecutive ones in one sample are contiguous in the output, so
-      // merge them into runs before the vector pass.
       for (int r = panelFrom * MR; r < rowTo; r++) {
         int oc = group * outPerGroup + r;
         float bv = bias == null ? 0f : bias[oc];
         int cRow = (r - panelFrom * MR) * NR;
+        // Consecutive segments of one sample are contiguous in the output: one run each.
         int q = 0;
         while (q < segments) {
-          int sample = (s.segIn[q] / g.inputSize());
-          int j0 = s.segJ[q];
+          int sample = s.segSample[q];
           int q1 = q + 1;
-          while (q1 < segments && s.segIn[q1] == s.segIn[q]) {
+          while (q1 < segments && s.segSample[q1] == sample) {
             q1++;
           }
-          int len = s.segJ[q1] - j0;
-          int firstPos = outPos(s, q);
+          int j0 = s.segJ[q];
           VectorGemm.biasActivate(
               c,
               cRow + j0,
               output,
-              sample * g.outputSize() + oc * plane + firstPos,
-              len,
+              sample * g.outputSize() + oc * plane + s.segPos[q],
+              s.segJ[q1] - j0,
               bv,
               activation);
           q = q1;
         }
       }
-    }
-
-    /** The output position (oy * OW + ox) of a segment's first column. */
-    private int outPos(VectorGemm.Scratch s, int q) {
-      int oy = (s.segY[q] + g.padTop()) / g.strideHeight();
-      int ox = (s.segX[q] + g.padLeft()) / g.strideWidth();
-      return oy * g.outWidth() + ox;
     }
   }
 }

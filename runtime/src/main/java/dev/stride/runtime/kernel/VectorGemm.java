@@ -42,9 +42,17 @@ final class VectorGemm {
     float[] c = new float[0];
     final int[] segJ = new int[NR + 1];
     final int[] segLen = new int[NR + 1];
-    final int[] segIn = new int[NR + 1];
-    final int[] segY = new int[NR + 1];
-    final int[] segX = new int[NR + 1];
+    final int[] segSample = new int[NR + 1];
+    final int[] segPos = new int[NR + 1];
+    final int[] segSrc = new int[NR + 1];
+    float[] pad = new float[0];
+
+    float[] pad(int size) {
+      if (pad.length < size) {
+        pad = new float[size];
+      }
+      return pad;
+    }
 
     float[] b(int size) {
       if (b.length < size) {
@@ -213,6 +221,11 @@ final class VectorGemm {
     c70.intoArray(c, o);
     c71.intoArray(c, o + L);
     c72.intoArray(c, o + 2 * L);
+  }
+
+  /** Copies one vector: {@code dst[dstOff, dstOff + L) = src[srcOff, srcOff + L)}. */
+  static void copy(float[] src, int srcOff, float[] dst, int dstOff) {
+    FloatVector.fromArray(SPECIES, src, srcOff).intoArray(dst, dstOff);
   }
 
   /**

@@ -146,6 +146,15 @@ class VectorConvolutionTest {
     check(r, 17, 13, 7, 7, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 13, true, Activation.NONE);
     check(r, 3, 32, 14, 14, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 32, true, Activation.RELU);
     check(r, 1, 31, 10, 10, 31, 5, 5, 1, 1, 2, 2, 2, 2, 2, 2, 31, false, Activation.TANH);
+    // large enough to run on the pool, with tasks that span both groups and several samples
+    check(r, 5, 64, 20, 20, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, true, Activation.RELU);
+  }
+
+  @Test
+  void batchLargerThanOnePaddedCopy() {
+    // 257 channels of 30 x 30 padded: four samples per padded copy, so 9 samples repad
+    Random r = new Random(12);
+    check(r, 9, 257, 28, 28, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, Activation.NONE);
   }
 
   @Test
