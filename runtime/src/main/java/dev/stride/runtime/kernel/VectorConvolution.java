@@ -8,24 +8,31 @@ import static dev.stride.runtime.kernel.VectorGemm.NR;
  * OH, OW)}, as one GEMM per group, {@code C[OCg, N*OH*OW] = W[OCg, K] x col[K, N*OH*OW]} with
  * {@code K = C/g * KH * KW}.
  *
- * <p>Design (numbers from this 2-core AVX-512 machine, JDK 17):
+ * <p>Design (numbers from this 2-core AVX-512 machine, JDK 17; the machine is shared, so each
+ * figure is the best of interleaved runs):
  *
  * <ul>
  *   <li>Weights are packed once into {@link VectorGemm#MR}-row panels, k-major, rows past OC/g
  *       zero, so the 8 x 48 micro-kernel (123 GFLOP/s on one core, 92% of FMA peak, with a kc x 48
- *       B panel in L1 and A panels streamed from L2) needs no row tail.
- *   <li>The im2col operand is never materialised whole: each task packs one 48-column tile for one
- *       K block straight from the input into a per-thread panel ({@code kc * 48} floats; kc = 256
- *       gives a 48 KB panel that stays in L1/L2 while every weight panel of the task streams past
- *       it). Columns run over batch and space together, so AlexNet's 12 x 12 late layers still fill
- *       tiles at batch 32. Padding, stride, dilation and sample boundaries are handled while
- *       packing, by row segments, so the micro-kernel has no edge cases; a 1x1 stride-1 conv packs
- *       plain contiguous copies (no im2col arithmetic beyond one segment per row).
- *   <li>Partial sums for K blocks live in a per-thread C tile; the last block's output pass adds
- *       the bias and applies the activation while scattering to (N, OC, OH, OW).
- *   <li>Work is split over column tiles (and, when there are too few, over weight panels too) into
- *       about 4 tasks per thread for {@link Parallel#forEach}; layers under {@link #INLINE_FLOPS}
- *       run on the calling thread, since handing work to the pool costs more than LeNet's layers.
+ *       B panel in L1 and weight panels streamed from L2) needs no row tail.
+ *   <li>The im2col operand is never materialised whole. Each task first copies the samples it
+ *       touches into a per-thread zero-padded buffer (one cheap pass), then packs {@link #TILES}
+ *       48-column tiles for one K block ({@code kc <= 256}, a 48 KB panel per tile) straight from
+ *       it: with unit stride every output-row run is a few whole-vector copies with no bounds tests
+ *       (this made LeNet's convs 1.6-2x faster than clipped {@code arraycopy} runs), other strides
+ *       a plain gather. Columns run over batch and space together, so AlexNet's 12 x 12 late layers
+ *       fill tiles at batch 32. Padding, stride, dilation, groups and sample boundaries are all
+ *       handled while packing; a 1x1 conv packs plain copies of its input rows.
+ *   <li>Partial sums for K blocks live in a per-thread C block; after the last block the output
+ *       pass adds the bias and applies the activation while writing (N, OC, OH, OW), so the output
+ *       is written once.
+ *   <li>Work is split over column tiles into 4 chunks per thread for {@link Parallel#forEach}; when
+ *       there are too few tiles (batch 1 on a 12 x 12 output: 3 tiles) the weight panels are split
+ *       as well, into just enough chunks to occupy every thread, since each such chunk packs its
+ *       tiles again. Layers under {@link #INLINE_FLOPS} run on the calling thread.
+ *   <li>Limits: the 2 cores' FMA throughput for conv2-5 (AlexNet batch 32 reached ~217 GFLOP/s over
+ *       the whole net in a quiet moment, ~85% of peak); conv1 (K = 121, stride 4) spends as long
+ *       packing and writing its large output as multiplying and reaches about half that.
  * </ul>
  */
 final class VectorConvolution {
@@ -37,6 +44,18 @@ final class VectorConvolution {
 
   /** Below this many FLOPs a layer runs inline; a pool hand-off costs a few microseconds. */
   static final long INLINE_FLOPS = 2_000_000;
+
+  /**
+   * Column tiles per pass over the weights: each 8 x kc weight block is then read once per 4 tiles
+   * and reused from L1, while the 4 packed B panels (4 x 48 KB) sit in L2. Without it every 48
+   * columns re-stream all the weights (conv4: 5.3 MB, more than L2) from L3/memory; on AlexNet
+   * batch 32 (2 threads, quietest runs of an interleaved A/B) 4 tiles gave 276 ms per pass against
+   * 307 ms for 1, mostly on conv3-5.
+   */
+  static final int TILES = 4;
+
+  /** Room for one tile's segments in the scratch arrays: at most NR runs plus the end marker. */
+  static final int SEG = NR + 1;
 
   private VectorConvolution() {}
 
@@ -150,9 +169,10 @@ final class VectorConvolution {
       }
       VectorGemm.Scratch s = VectorGemm.SCRATCH.get();
       // + L: the vector copies in packB may run up to one vector past the panel's end
-      float[] b = s.b(kc * NR + VectorGemm.L);
+      float[] b = s.b(TILES * kc * NR + VectorGemm.L);
       int rows = (panelTo - panelFrom) * MR;
-      float[] c = s.c(rows * NR);
+      int ldc = TILES * NR;
+      float[] c = s.c(rows * ldc);
       int plane = g.outHeight() * g.outWidth();
       int padSample = channelsPerGroup * padH * padW;
       // Pad up to ~4 MB of samples at a time (whole task at batch 32), at least the tile's.
@@ -163,12 +183,17 @@ final class VectorConvolution {
       int lastGroup = (unitTo - 1) / tiles;
       int lastSample = lastSample(n, (unitTo - 1) - lastGroup * tiles, plane);
       float[] pad = null;
-      for (int u = unitFrom; u < unitTo; u++) {
+      int[] segCount = s.segCount;
+      for (int u = unitFrom; u < unitTo; ) {
         int group = u / tiles;
-        int tile = u - group * tiles;
-        int segments = segments(s, n, tile);
+        int tile0 = u - group * tiles;
+        int count = Math.min(TILES, Math.min(unitTo - u, tiles - tile0));
+        u += count;
+        for (int t = 0; t < count; t++) {
+          segCount[t] = segments(s, n, tile0 + t, t * SEG);
+        }
         int first = s.segSample[0];
-        int last = s.segSample[segments - 1];
+        int last = s.segSample[(count - 1) * SEG + segCount[count - 1] - 1];
         if (group != padGroup || first < padFrom || last >= padTo) {
           int upTo = group == lastGroup ? lastSample + 1 : n;
           padGroup = group;
@@ -177,25 +202,42 @@ final class VectorConvolution {
           pad = s.pad((padTo - padFrom) * padSample + VectorGemm.L);
           pad(input, group, padFrom, padTo, pad);
         }
-        for (int q = 0; q < segments; q++) {
-          int oy = s.segPos[q] / g.outWidth();
-          int ox = s.segPos[q] - oy * g.outWidth();
-          s.segSrc[q] =
-              (s.segSample[q] - padFrom) * padSample
-                  + oy * g.strideHeight() * padW
-                  + ox * g.strideWidth();
+        for (int t = 0; t < count; t++) {
+          for (int q = t * SEG, end = q + segCount[t]; q < end; q++) {
+            int oy = s.segPos[q] / g.outWidth();
+            int ox = s.segPos[q] - oy * g.outWidth();
+            s.segSrc[q] =
+                (s.segSample[q] - padFrom) * padSample
+                    + oy * g.strideHeight() * padW
+                    + ox * g.strideWidth();
+          }
         }
         for (int kb = 0; kb < kBlocks; kb++) {
           int k0 = kb * kc;
           int kLen = Math.min(kc, k - k0);
-          packB(s, segments, pad, k0, kLen, b);
+          for (int t = 0; t < count; t++) {
+            packB(s, t * SEG, segCount[t], pad, k0, kLen, b, t * kLen * NR);
+          }
           int aBase = (group * panels) * MR * k + k0 * MR;
+          // Each 8-row weight block is read once per pass and reused from L1 for every tile.
           for (int p = panelFrom; p < panelTo; p++) {
-            VectorGemm.microKernel(
-                packed, aBase + p * MR * k, b, 0, kLen, c, (p - panelFrom) * MR * NR, NR, kb > 0);
+            for (int t = 0; t < count; t++) {
+              VectorGemm.microKernel(
+                  packed,
+                  aBase + p * MR * k,
+                  b,
+                  t * kLen * NR,
+                  kLen,
+                  c,
+                  (p - panelFrom) * MR * ldc + t * NR,
+                  ldc,
+                  kb > 0);
+            }
           }
         }
-        store(s, segments, c, panelFrom, panelTo, group, output);
+        for (int t = 0; t < count; t++) {
+          store(s, t * SEG, segCount[t], c, t * NR, ldc, panelFrom, panelTo, group, output);
+        }
       }
     }
 
@@ -233,13 +275,13 @@ final class VectorConvolution {
      * tile column it starts at, its length, its sample and its output position {@code oy*OW+ox}.
      * Returns the count; {@code segJ[count]} is the number of valid columns.
      */
-    private int segments(VectorGemm.Scratch s, int n, int tile) {
+    private int segments(VectorGemm.Scratch s, int n, int tile, int base) {
       int ow = g.outWidth();
       int plane = g.outHeight() * ow;
       long total = (long) n * plane;
       long col = (long) tile * NR;
       long end = Math.min(col + NR, total);
-      int count = 0;
+      int count = base;
       int j = 0;
       while (col < end) {
         int sample = (int) (col / plane);
@@ -255,7 +297,7 @@ final class VectorConvolution {
         col += len;
       }
       s.segJ[count] = j;
-      return count;
+      return count - base;
     }
 
     /**
@@ -265,13 +307,20 @@ final class VectorConvolution {
      * is several times faster than bounds-checked or arraycopy'd short runs.
      */
     private void packB(
-        VectorGemm.Scratch s, int segments, float[] pad, int k0, int kLen, float[] b) {
+        VectorGemm.Scratch s,
+        int base,
+        int segments,
+        float[] pad,
+        int k0,
+        int kLen,
+        float[] b,
+        int bOff) {
       final int kw = g.kernelWidth();
       final int sw = g.strideWidth();
       final int rowStep = g.dilationHeight() * padW;
       final int dw = g.dilationWidth();
       final int padPlane = padH * padW;
-      final int valid = s.segJ[segments];
+      final int valid = s.segJ[base + segments];
       final int[] segJ = s.segJ;
       final int[] segLen = s.segLen;
       final int[] segSrc = s.segSrc;
@@ -280,10 +329,10 @@ final class VectorConvolution {
       int ky = tap / kw;
       int kx = tap - ky * kw;
       for (int kk = 0; kk < kLen; kk++) {
-        int dst = kk * NR;
+        int dst = bOff + kk * NR;
         int off = channel * padPlane + ky * rowStep + kx * dw;
         if (sw == 1) {
-          for (int q = 0; q < segments; q++) {
+          for (int q = base; q < base + segments; q++) {
             int src = segSrc[q] + off;
             int d = dst + segJ[q];
             int len = segLen[q];
@@ -292,7 +341,7 @@ final class VectorConvolution {
             }
           }
         } else {
-          for (int q = 0; q < segments; q++) {
+          for (int q = base; q < base + segments; q++) {
             int src = segSrc[q] + off;
             int d = dst + segJ[q];
             int len = segLen[q];
@@ -317,8 +366,11 @@ final class VectorConvolution {
     /** The output pass: bias + activation from the C tile into (N, OC, OH, OW). */
     private void store(
         VectorGemm.Scratch s,
+        int base,
         int segments,
         float[] c,
+        int cCol,
+        int ldc,
         int panelFrom,
         int panelTo,
         int group,
@@ -328,22 +380,23 @@ final class VectorConvolution {
       for (int r = panelFrom * MR; r < rowTo; r++) {
         int oc = group * outPerGroup + r;
         float bv = bias == null ? 0f : bias[oc];
-        int cRow = (r - panelFrom * MR) * NR;
+        int cRow = (r - panelFrom * MR) * ldc + cCol;
         // Consecutive segments of one sample are contiguous in the output: one run each.
-        int q = 0;
-        while (q < segments) {
+        int q = base;
+        int end = base + segments;
+        while (q < end) {
           int sample = s.segSample[q];
           int q1 = q + 1;
-          while (q1 < segments && s.segSample[q1] == sample) {
+          while (q1 < end && s.segSample[q1] == sample) {
             q1++;
           }
-          int j0 = s.segJ[q];
+          int j0 = s.segJ[q] - s.segJ[base];
           VectorGemm.biasActivate(
               c,
               cRow + j0,
               output,
               sample * g.outputSize() + oc * plane + s.segPos[q],
-              s.segJ[q1] - j0,
+              s.segJ[q1] - s.segJ[q],
               bv,
               activation);
           q = q1;

@@ -40,11 +40,12 @@ final class VectorGemm {
   static final class Scratch {
     float[] b = new float[0];
     float[] c = new float[0];
-    final int[] segJ = new int[NR + 1];
-    final int[] segLen = new int[NR + 1];
-    final int[] segSample = new int[NR + 1];
-    final int[] segPos = new int[NR + 1];
-    final int[] segSrc = new int[NR + 1];
+    final int[] segJ = new int[VectorConvolution.TILES * (NR + 1)];
+    final int[] segLen = new int[VectorConvolution.TILES * (NR + 1)];
+    final int[] segSample = new int[VectorConvolution.TILES * (NR + 1)];
+    final int[] segPos = new int[VectorConvolution.TILES * (NR + 1)];
+    final int[] segSrc = new int[VectorConvolution.TILES * (NR + 1)];
+    final int[] segCount = new int[VectorConvolution.TILES];
     float[] pad = new float[0];
 
     float[] pad(int size) {
