@@ -224,6 +224,51 @@ final class VectorGemm {
     c72.intoArray(c, o + 2 * L);
   }
 
+  /**
+   * One row of {@link #microKernel}: {@code c[cOff + j] (+)= sum_k a[aOff + k] * b[bOff + k * NR +
+   * j]}, for a few samples of a linear layer, where padding to 8 rows would waste 7/8 of the FMAs.
+   * Even and odd k accumulate separately: six independent FMA chains cover the 4-cycle latency, so
+   * the loop runs at the speed of its loads.
+   */
+  static void rowKernel(
+      float[] a, int aOff, float[] b, int bOff, int kc, float[] c, int cOff, boolean accumulate) {
+    FloatVector c0, c1, c2;
+    if (accumulate) {
+      c0 = FloatVector.fromArray(SPECIES, c, cOff);
+      c1 = FloatVector.fromArray(SPECIES, c, cOff + L);
+      c2 = FloatVector.fromArray(SPECIES, c, cOff + 2 * L);
+    } else {
+      c0 = FloatVector.zero(SPECIES);
+      c1 = c0;
+      c2 = c0;
+    }
+    FloatVector d0 = FloatVector.zero(SPECIES);
+    FloatVector d1 = d0;
+    FloatVector d2 = d0;
+    int k = 0;
+    for (; k + 1 < kc; k += 2) {
+      int bi = bOff + k * NR;
+      FloatVector x = FloatVector.broadcast(SPECIES, a[aOff + k]);
+      c0 = FloatVector.fromArray(SPECIES, b, bi).fma(x, c0);
+      c1 = FloatVector.fromArray(SPECIES, b, bi + L).fma(x, c1);
+      c2 = FloatVector.fromArray(SPECIES, b, bi + 2 * L).fma(x, c2);
+      FloatVector y = FloatVector.broadcast(SPECIES, a[aOff + k + 1]);
+      d0 = FloatVector.fromArray(SPECIES, b, bi + NR).fma(y, d0);
+      d1 = FloatVector.fromArray(SPECIES, b, bi + NR + L).fma(y, d1);
+      d2 = FloatVector.fromArray(SPECIES, b, bi + NR + 2 * L).fma(y, d2);
+    }
+    if (k < kc) {
+      int bi = bOff + k * NR;
+      FloatVector x = FloatVector.broadcast(SPECIES, a[aOff + k]);
+      c0 = FloatVector.fromArray(SPECIES, b, bi).fma(x, c0);
+      c1 = FloatVector.fromArray(SPECIES, b, bi + L).fma(x, c1);
+      c2 = FloatVector.fromArray(SPECIES, b, bi + 2 * L).fma(x, c2);
+    }
+    c0.add(d0).intoArray(c, cOff);
+    c1.add(d1).intoArray(c, cOff + L);
+    c2.add(d2).intoArray(c, cOff + 2 * L);
+  }
+
   /** Copies one vector: {@code dst[dstOff, dstOff + L) = src[srcOff, srcOff + L)}. */
   static void copy(float[] src, int srcOff, float[] dst, int dstOff) {
     FloatVector.fromArray(SPECIES, src, srcOff).intoArray(dst, dstOff);

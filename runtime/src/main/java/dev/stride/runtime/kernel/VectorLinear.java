@@ -13,10 +13,10 @@ import static dev.stride.runtime.kernel.VectorGemm.NR;
  * its weight panels K block by K block, so each 256 x 48 weight block is read from memory once and
  * used by every sample panel while it sits in L1.
  *
- * <p>Batch 1 uses the same path: one A panel with 7 zero rows. That wastes FMAs, but a GEMV is
- * bound by streaming the weights (fc1 + fc2 of AlexNet: 172 MB), and the micro-kernel consumes a
- * 48-float weight row per 12 cycles, ~48 GB/s per core, several times what memory delivers here
- * (~10 GB/s copy), so the waste costs nothing; both threads share the weight panels.
+ * <p>Batches 1-3 use {@link VectorGemm#rowKernel} instead, one sample at a time straight from the
+ * input: a GEMV bound by streaming the weights (fc1 + fc2 of AlexNet: 172 MB), with the 256 x 48
+ * weight block kept in L1 while each sample uses it. Both paths split the weight panels over the
+ * threads, so batch 1 streams with both cores.
  */
 final class VectorLinear {
   /** K block, as in {@link VectorConvolution#KC}. */
@@ -24,6 +24,14 @@ final class VectorLinear {
 
   /** Sample panels per task: 8 x 8 = 64 samples keep the packed input block within L2. */
   static final int PANELS_PER_TASK = 8;
+
+  /**
+   * Batches below this use {@link VectorGemm#rowKernel} per sample, reading the input in place:
+   * LeNet's 400 -> 120 at batch 1 took 8.5 us on the 8-row kernel (7 zero rows) and 3.5 us on the
+   * row kernel; AlexNet's fc1 at batch 1 went from 7.0 to 3.7 ms (28 GB/s of weights, 2 threads).
+   * From 4 samples the 8-row kernel wastes at most half its FMAs and reads each weight once.
+   */
+  static final int ROW_KERNEL_BELOW = 4;
 
   private VectorLinear() {}
 
@@ -99,6 +107,27 @@ final class VectorLinear {
           });
     }
 
+    /** Few samples: one row kernel per sample straight from the input, no padding to 8 rows. */
+    private void computeRows(
+        float[] input, int n, float[] output, int tileFrom, int tileTo, VectorGemm.Scratch s) {
+      float[] c = s.c(n * NR);
+      for (int t = tileFrom; t < tileTo; t++) {
+        for (int kb = 0; kb < kBlocks; kb++) {
+          int k0 = kb * kc;
+          int kLen = Math.min(kc, f - k0);
+          int bOff = t * NR * f + k0 * NR;
+          for (int r = 0; r < n; r++) {
+            VectorGemm.rowKernel(input, r * f + k0, packed, bOff, kLen, c, r * NR, kb > 0);
+          }
+        }
+        int o0 = t * NR;
+        int width = Math.min(NR, of - o0);
+        for (int r = 0; r < n; r++) {
+          VectorGemm.biasActivate(c, r * NR, output, r * of + o0, width, bias, o0, activation);
+        }
+      }
+    }
+
     private void compute(
         float[] input,
         int n,
@@ -114,6 +143,10 @@ final class VectorLinear {
         return;
       }
       VectorGemm.Scratch s = VectorGemm.SCRATCH.get();
+      if (n < ROW_KERNEL_BELOW) {
+        computeRows(input, n, output, tileFrom, tileTo, s);
+        return;
+      }
       int count = panelTo - panelFrom;
       float[] a = s.b(count * MR * f);
       int rowFrom = panelFrom * MR;
