@@ -90,7 +90,7 @@ final class VectorLinear {
         return;
       }
       // Weight tiles split evenly; with many samples, sample chunks too.
-      int colChunks = Math.max(1, Math.min(tiles, threads * 4 / rowChunks));
+      int colChunks = Math.min(tiles, (threads * 4 + rowChunks - 1) / rowChunks);
       Parallel.forEach(
           rowChunks * colChunks,
           i -> {
