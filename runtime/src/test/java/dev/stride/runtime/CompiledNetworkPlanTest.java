@@ -267,7 +267,10 @@ class CompiledNetworkPlanTest {
       float[] together = net.forward(x, batch);
       for (int s = 0; s < batch; s++) {
         float[] alone = net.forward(Arrays.copyOfRange(x, s * size, (s + 1) * size));
-        assertArrayEquals(alone, Arrays.copyOfRange(together, s * 5, (s + 1) * 5), "sample " + s);
+        // Not bit for bit: a GEMM kernel blocks a batch differently from one sample (as PyTorch's
+        // do), so sums are added in another order; within float rounding of the output's scale.
+        assertArrayEquals(
+            alone, Arrays.copyOfRange(together, s * 5, (s + 1) * 5), 1e-5f, "sample " + s);
       }
       // A fresh model, whose buffers have never held anything, agrees.
       assertArrayEquals(net.withKernels(net.kernels()).forward(x, batch), together);

@@ -567,7 +567,10 @@ class CompiledNetworkTest {
     assertEquals(n * 5, together.length);
     for (int s = 0; s < n; s++) {
       float[] alone = net.forward(Arrays.copyOfRange(batch, s * size, (s + 1) * size));
-      assertArrayEquals(alone, Arrays.copyOfRange(together, s * 5, (s + 1) * 5), "sample " + s);
+      // Not bit for bit: a GEMM kernel blocks a batch differently from one sample (as PyTorch's
+      // do), so sums are added in another order; within float rounding of the output's scale.
+      assertArrayEquals(
+          alone, Arrays.copyOfRange(together, s * 5, (s + 1) * 5), 1e-5f, "sample " + s);
     }
   }
 

@@ -8,24 +8,31 @@ import static dev.stride.runtime.kernel.VectorGemm.NR;
  * OH, OW)}, as one GEMM per group, {@code C[OCg, N*OH*OW] = W[OCg, K] x col[K, N*OH*OW]} with
  * {@code K = C/g * KH * KW}.
  *
- * <p>Design (numbers from this 2-core AVX-512 machine, JDK 17):
+ * <p>Design (numbers from this 2-core AVX-512 machine, JDK 17; the machine is shared, so each
+ * figure is the best of interleaved runs):
  *
  * <ul>
  *   <li>Weights are packed once into {@link VectorGemm#MR}-row panels, k-major, rows past OC/g
  *       zero, so the 8 x 48 micro-kernel (123 GFLOP/s on one core, 92% of FMA peak, with a kc x 48
- *       B panel in L1 and A panels streamed from L2) needs no row tail.
- *   <li>The im2col operand is never materialised whole: each task packs one 48-column tile for one
- *       K block straight from the input into a per-thread panel ({@code kc * 48} floats; kc = 256
- *       gives a 48 KB panel that stays in L1/L2 while every weight panel of the task streams past
- *       it). Columns run over batch and space together, so AlexNet's 12 x 12 late layers still fill
- *       tiles at batch 32. Padding, stride, dilation and sample boundaries are handled while
- *       packing, by row segments, so the micro-kernel has no edge cases; a 1x1 stride-1 conv packs
- *       plain contiguous copies (no im2col arithmetic beyond one segment per row).
- *   <li>Partial sums for K blocks live in a per-thread C tile; the last block's output pass adds
- *       the bias and applies the activation while scattering to (N, OC, OH, OW).
- *   <li>Work is split over column tiles (and, when there are too few, over weight panels too) into
- *       about 4 tasks per thread for {@link Parallel#forEach}; layers under {@link #INLINE_FLOPS}
- *       run on the calling thread, since handing work to the pool costs more than LeNet's layers.
+ *       B panel in L1 and weight panels streamed from L2) needs no row tail.
+ *   <li>The im2col operand is never materialised whole. Each task first copies the samples it
+ *       touches into a per-thread zero-padded buffer (one cheap pass), then packs {@link #TILES}
+ *       48-column tiles for one K block ({@code kc <= 256}, a 48 KB panel per tile) straight from
+ *       it: with unit stride every output-row run is a few whole-vector copies with no bounds tests
+ *       (this made LeNet's convs 1.6-2x faster than clipped {@code arraycopy} runs), other strides
+ *       a plain gather. Columns run over batch and space together, so AlexNet's 12 x 12 late layers
+ *       fill tiles at batch 32. Padding, stride, dilation, groups and sample boundaries are all
+ *       handled while packing; a 1x1 conv packs plain copies of its input rows.
+ *   <li>Partial sums for K blocks live in a per-thread C block; after the last block the output
+ *       pass adds the bias and applies the activation while writing (N, OC, OH, OW), so the output
+ *       is written once.
+ *   <li>Work is split over column tiles into 4 chunks per thread for {@link Parallel#forEach}; when
+ *       there are too few tiles (batch 1 on a 12 x 12 output: 3 tiles) the weight panels are split
+ *       as well, into just enough chunks to occupy every thread, since each such chunk packs its
+ *       tiles again. Layers under {@link #INLINE_FLOPS} run on the calling thread.
+ *   <li>Limits: the 2 cores' FMA throughput for conv2-5 (AlexNet batch 32 reached ~217 GFLOP/s over
+ *       the whole net in a quiet moment, ~85% of peak); conv1 (K = 121, stride 4) spends as long
+ *       packing and writing its large output as multiplying and reaches about half that.
  * </ul>
  */
 final class VectorConvolution {
@@ -37,6 +44,18 @@ final class VectorConvolution {
 
   /** Below this many FLOPs a layer runs inline; a pool hand-off costs a few microseconds. */
   static final long INLINE_FLOPS = 2_000_000;
+
+  /**
+   * Column tiles per pass over the weights: each 8 x kc weight block is then read once per 4 tiles
+   * and reused from L1, while the 4 packed B panels (4 x 48 KB) sit in L2. Without it every 48
+   * columns re-stream all the weights (conv4: 5.3 MB, more than L2) from L3/memory; on AlexNet
+   * batch 32 (2 threads, quietest runs of an interleaved A/B) 4 tiles gave 276 ms per pass against
+   * 307 ms for 1, mostly on conv3-5.
+   */
+  static final int TILES = 4;
+
+  /** Room for one tile's segments in the scratch arrays: at most NR runs plus the end marker. */
+  static final int SEG = NR + 1;
 
   private VectorConvolution() {}
 
@@ -64,6 +83,11 @@ final class VectorConvolution {
     private final int kBlocks;
     private final int kc;
 
+    /** Height and width of the zero-padded input copy that packing reads. */
+    private final int padH;
+
+    private final int padW;
+
     Layer(Conv2dGeometry g, float[] weight, float[] bias, Activation activation) {
       this.g = g;
       this.activation = activation;
@@ -77,6 +101,13 @@ final class VectorConvolution {
       // Equal K blocks no larger than KC, so no block is a sliver.
       this.kBlocks = (k + KC - 1) / KC;
       this.kc = (k + kBlocks - 1) / kBlocks;
+      // Every row/column any tap reads, from -padTop/-padLeft up, with zeros outside the input.
+      int bottom =
+          (g.outHeight() - 1) * g.strideHeight() + (g.kernelHeight() - 1) * g.dilationHeight() + 1;
+      int right =
+          (g.outWidth() - 1) * g.strideWidth() + (g.kernelWidth() - 1) * g.dilationWidth() + 1;
+      this.padH = Math.max(bottom, g.padTop() + g.inHeight());
+      this.padW = Math.max(right, g.padLeft() + g.inWidth());
       this.packed = new float[Math.multiplyExact(groups * panels * MR, k)];
       for (int gr = 0; gr < groups; gr++) {
         VectorGemm.packRowPanels(
@@ -95,6 +126,9 @@ final class VectorConvolution {
         compute(input, n, output, tiles, 0, units, 0, panels);
         return;
       }
+      // Four column chunks per thread let the pool even out uneven chunks; splitting weight panels
+      // as well costs a repack of the tile per chunk (packing is ~20% of a tile's time), so rows
+      // are split only as far as needed to give every thread work: two row chunks per thread.
       int target = threads * 4;
       if (units >= target) {
         // Column tiles only: every task packs its own B panels once and runs all weight panels.
@@ -107,7 +141,7 @@ final class VectorConvolution {
             });
       } else {
         // Too few tiles (batch 1 on a 12 x 12 output): also split the weight panels.
-        int rowChunks = Math.min(panels, (target + units - 1) / units);
+        int rowChunks = Math.min(panels, (2 * threads + units - 1) / units);
         Parallel.forEach(
             units * rowChunks,
             i -> {
@@ -134,110 +168,186 @@ final class VectorConvolution {
         return;
       }
       VectorGemm.Scratch s = VectorGemm.SCRATCH.get();
-      float[] b = s.b(kc * NR);
+      // + L: the vector copies in packB may run up to one vector past the panel's end
+      float[] b = s.b(TILES * kc * NR + VectorGemm.L);
       int rows = (panelTo - panelFrom) * MR;
-      float[] c = s.c(rows * NR);
-      for (int u = unitFrom; u < unitTo; u++) {
+      int ldc = TILES * NR;
+      float[] c = s.c(rows * ldc);
+      int plane = g.outHeight() * g.outWidth();
+      int padSample = channelsPerGroup * padH * padW;
+      // Pad up to ~4 MB of samples at a time (whole task at batch 32), at least the tile's.
+      int padCap = Math.max(1, (1 << 20) / padSample);
+      int padGroup = -1;
+      int padFrom = 0;
+      int padTo = 0;
+      int lastGroup = (unitTo - 1) / tiles;
+      int lastSample = lastSample(n, (unitTo - 1) - lastGroup * tiles, plane);
+      float[] pad = null;
+      int[] segCount = s.segCount;
+      for (int u = unitFrom; u < unitTo; ) {
         int group = u / tiles;
-        int tile = u - group * tiles;
-        int segments = segments(s, n, group, tile);
+        int tile0 = u - group * tiles;
+        int count = Math.min(TILES, Math.min(unitTo - u, tiles - tile0));
+        u += count;
+        for (int t = 0; t < count; t++) {
+          segCount[t] = segments(s, n, tile0 + t, t * SEG);
+        }
+        int first = s.segSample[0];
+        int last = s.segSample[(count - 1) * SEG + segCount[count - 1] - 1];
+        if (group != padGroup || first < padFrom || last >= padTo) {
+          int upTo = group == lastGroup ? lastSample + 1 : n;
+          padGroup = group;
+          padFrom = first;
+          padTo = Math.max(last + 1, Math.min(upTo, first + padCap));
+          pad = s.pad((padTo - padFrom) * padSample + VectorGemm.L);
+          pad(input, group, padFrom, padTo, pad);
+        }
+        for (int t = 0; t < count; t++) {
+          for (int q = t * SEG, end = q + segCount[t]; q < end; q++) {
+            int oy = s.segPos[q] / g.outWidth();
+            int ox = s.segPos[q] - oy * g.outWidth();
+            s.segSrc[q] =
+                (s.segSample[q] - padFrom) * padSample
+                    + oy * g.strideHeight() * padW
+                    + ox * g.strideWidth();
+          }
+        }
         for (int kb = 0; kb < kBlocks; kb++) {
           int k0 = kb * kc;
           int kLen = Math.min(kc, k - k0);
-          packB(s, segments, input, k0, kLen, b);
+          for (int t = 0; t < count; t++) {
+            packB(s, t * SEG, segCount[t], pad, k0, kLen, b, t * kLen * NR);
+          }
           int aBase = (group * panels) * MR * k + k0 * MR;
+          // Each 8-row weight block is read once per pass and reused from L1 for every tile.
           for (int p = panelFrom; p < panelTo; p++) {
-            VectorGemm.microKernel(
-                packed, aBase + p * MR * k, b, 0, kLen, c, (p - panelFrom) * MR * NR, NR, kb > 0);
+            for (int t = 0; t < count; t++) {
+              VectorGemm.microKernel(
+                  packed,
+                  aBase + p * MR * k,
+                  b,
+                  t * kLen * NR,
+                  kLen,
+                  c,
+                  (p - panelFrom) * MR * ldc + t * NR,
+                  ldc,
+                  kb > 0);
+            }
           }
         }
-        store(s, segments, c, panelFrom, panelTo, group, output);
+        for (int t = 0; t < count; t++) {
+          store(s, t * SEG, segCount[t], c, t * NR, ldc, panelFrom, panelTo, group, output);
+        }
+      }
+    }
+
+    /** The sample of the last column of {@code tile}. */
+    private static int lastSample(int n, int tile, int plane) {
+      long end = Math.min((long) (tile + 1) * NR, (long) n * plane);
+      return (int) ((end - 1) / plane);
+    }
+
+    /**
+     * Copies channels of {@code group} for samples {@code [from, to)} into {@code pad} as {@code
+     * (to - from, C/g, padH, padW)} with zeros around the input, so packing needs no bounds tests.
+     */
+    private void pad(float[] input, int group, int from, int to, float[] pad) {
+      int h = g.inHeight();
+      int w = g.inWidth();
+      int padPlane = padH * padW;
+      java.util.Arrays.fill(pad, 0, (to - from) * channelsPerGroup * padPlane, 0f);
+      for (int sample = from; sample < to; sample++) {
+        for (int ci = 0; ci < channelsPerGroup; ci++) {
+          int src = sample * g.inputSize() + (group * channelsPerGroup + ci) * h * w;
+          int dst =
+              ((sample - from) * channelsPerGroup + ci) * padPlane
+                  + g.padTop() * padW
+                  + g.padLeft();
+          for (int y = 0; y < h; y++) {
+            System.arraycopy(input, src + y * w, pad, dst + y * padW, w);
+          }
+        }
       }
     }
 
     /**
-     * Splits the tile's columns into runs sharing one sample and output row; for each, records the
-     * tile column it starts at, its length, the offset of the group's first input channel in its
-     * sample, and its first input row and column before adding the tap offsets. Returns the count.
+     * Splits the tile's columns into runs sharing one sample and output row, recording for each the
+     * tile column it starts at, its length, its sample and its output position {@code oy*OW+ox}.
+     * Returns the count; {@code segJ[count]} is the number of valid columns.
      */
-    private int segments(VectorGemm.Scratch s, int n, int group, int tile) {
-      int oh = g.outHeight();
+    private int segments(VectorGemm.Scratch s, int n, int tile, int base) {
       int ow = g.outWidth();
-      int plane = oh * ow;
+      int plane = g.outHeight() * ow;
       long total = (long) n * plane;
       long col = (long) tile * NR;
       long end = Math.min(col + NR, total);
-      int count = 0;
+      int count = base;
       int j = 0;
       while (col < end) {
         int sample = (int) (col / plane);
         int pos = (int) (col - (long) sample * plane);
-        int oy = pos / ow;
-        int ox = pos - oy * ow;
+        int ox = pos % ow;
         int len = (int) Math.min(ow - ox, end - col);
         s.segJ[count] = j;
         s.segLen[count] = len;
-        s.segIn[count] =
-            sample * g.inputSize() + group * channelsPerGroup * g.inHeight() * g.inWidth();
-        s.segY[count] = oy * g.strideHeight() - g.padTop();
-        s.segX[count] = ox * g.strideWidth() - g.padLeft();
+        s.segSample[count] = sample;
+        s.segPos[count] = pos;
         count++;
         j += len;
         col += len;
       }
-      s.segJ[count] = j; // the number of valid columns
-      return count;
+      s.segJ[count] = j;
+      return count - base;
     }
 
-    /** im2col for rows {@code [k0, k0 + kLen)} of the tile: {@code b[kk * NR + j]}, zero-padded. */
+    /**
+     * im2col for rows {@code [k0, k0 + kLen)} of the tile from the padded input: {@code b[kk * NR +
+     * j]}, columns past the valid ones zero. With unit stride each run is whole-vector copies that
+     * may overrun its end (the next run, or the zeroing of the tail, overwrites the overrun), which
+     * is several times faster than bounds-checked or arraycopy'd short runs.
+     */
     private void packB(
-        VectorGemm.Scratch s, int segments, float[] input, int k0, int kLen, float[] b) {
-      final int h = g.inHeight();
-      final int w = g.inWidth();
+        VectorGemm.Scratch s,
+        int base,
+        int segments,
+        float[] pad,
+        int k0,
+        int kLen,
+        float[] b,
+        int bOff) {
       final int kw = g.kernelWidth();
       final int sw = g.strideWidth();
-      final int dh = g.dilationHeight();
+      final int rowStep = g.dilationHeight() * padW;
       final int dw = g.dilationWidth();
-      final int valid = s.segJ[segments];
+      final int padPlane = padH * padW;
+      final int valid = s.segJ[base + segments];
       final int[] segJ = s.segJ;
       final int[] segLen = s.segLen;
-      final int[] segIn = s.segIn;
-      final int[] segY = s.segY;
-      final int[] segX = s.segX;
+      final int[] segSrc = s.segSrc;
       int channel = k0 / kernelArea;
       int tap = k0 - channel * kernelArea;
       int ky = tap / kw;
       int kx = tap - ky * kw;
       for (int kk = 0; kk < kLen; kk++) {
-        int dst = kk * NR;
-        int chanOff = channel * h * w;
-        int dy = ky * dh;
-        int dx = kx * dw;
-        for (int q = 0; q < segments; q++) {
-          int d = dst + segJ[q];
-          int len = segLen[q];
-          int iy = segY[q] + dy;
-          if (iy < 0 || iy >= h) {
-            java.util.Arrays.fill(b, d, d + len, 0f);
-            continue;
-          }
-          int ix0 = segX[q] + dx;
-          int row = segIn[q] + chanOff + iy * w + ix0;
-          int lo = ix0 >= 0 ? 0 : Math.min(len, (-ix0 + sw - 1) / sw);
-          int last = w - 1 - ix0;
-          int hi = last < 0 ? lo : Math.max(lo, Math.min(len, last / sw + 1));
-          for (int j = 0; j < lo; j++) {
-            b[d + j] = 0f;
-          }
-          if (sw == 1) {
-            System.arraycopy(input, row + lo, b, d + lo, hi - lo);
-          } else {
-            for (int j = lo; j < hi; j++) {
-              b[d + j] = input[row + j * sw];
+        int dst = bOff + kk * NR;
+        int off = channel * padPlane + ky * rowStep + kx * dw;
+        if (sw == 1) {
+          for (int q = base; q < base + segments; q++) {
+            int src = segSrc[q] + off;
+            int d = dst + segJ[q];
+            int len = segLen[q];
+            for (int j = 0; j < len; j += VectorGemm.L) {
+              VectorGemm.copy(pad, src + j, b, d + j);
             }
           }
-          for (int j = hi; j < len; j++) {
-            b[d + j] = 0f;
+        } else {
+          for (int q = base; q < base + segments; q++) {
+            int src = segSrc[q] + off;
+            int d = dst + segJ[q];
+            int len = segLen[q];
+            for (int j = 0; j < len; j++) {
+              b[d + j] = pad[src + j * sw];
+            }
           }
         }
         for (int j = valid; j < NR; j++) {
@@ -256,48 +366,42 @@ final class VectorConvolution {
     /** The output pass: bias + activation from the C tile into (N, OC, OH, OW). */
     private void store(
         VectorGemm.Scratch s,
+        int base,
         int segments,
         float[] c,
+        int cCol,
+        int ldc,
         int panelFrom,
         int panelTo,
         int group,
         float[] output) {
       int plane = g.outHeight() * g.outWidth();
       int rowTo = Math.min(panelTo * MR, outPerGroup);
-      // Segments are output rows; consecutive ones in one sample are contiguous in the output, so
-      // merge them into runs before the vector pass.
       for (int r = panelFrom * MR; r < rowTo; r++) {
         int oc = group * outPerGroup + r;
         float bv = bias == null ? 0f : bias[oc];
-        int cRow = (r - panelFrom * MR) * NR;
-        int q = 0;
-        while (q < segments) {
-          int sample = (s.segIn[q] / g.inputSize());
-          int j0 = s.segJ[q];
+        int cRow = (r - panelFrom * MR) * ldc + cCol;
+        // Consecutive segments of one sample are contiguous in the output: one run each.
+        int q = base;
+        int end = base + segments;
+        while (q < end) {
+          int sample = s.segSample[q];
           int q1 = q + 1;
-          while (q1 < segments && s.segIn[q1] == s.segIn[q]) {
+          while (q1 < end && s.segSample[q1] == sample) {
             q1++;
           }
-          int len = s.segJ[q1] - j0;
-          int firstPos = outPos(s, q);
+          int j0 = s.segJ[q] - s.segJ[base];
           VectorGemm.biasActivate(
               c,
               cRow + j0,
               output,
-              sample * g.outputSize() + oc * plane + firstPos,
-              len,
+              sample * g.outputSize() + oc * plane + s.segPos[q],
+              s.segJ[q1] - s.segJ[q],
               bv,
               activation);
           q = q1;
         }
       }
-    }
-
-    /** The output position (oy * OW + ox) of a segment's first column. */
-    private int outPos(VectorGemm.Scratch s, int q) {
-      int oy = (s.segY[q] + g.padTop()) / g.strideHeight();
-      int ox = (s.segX[q] + g.padLeft()) / g.strideWidth();
-      return oy * g.outWidth() + ox;
     }
   }
 }

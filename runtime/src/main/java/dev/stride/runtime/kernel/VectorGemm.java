@@ -1,6 +1,7 @@
 package dev.stride.runtime.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -39,11 +40,20 @@ final class VectorGemm {
   static final class Scratch {
     float[] b = new float[0];
     float[] c = new float[0];
-    final int[] segJ = new int[NR + 1];
-    final int[] segLen = new int[NR + 1];
-    final int[] segIn = new int[NR + 1];
-    final int[] segY = new int[NR + 1];
-    final int[] segX = new int[NR + 1];
+    final int[] segJ = new int[VectorConvolution.TILES * (NR + 1)];
+    final int[] segLen = new int[VectorConvolution.TILES * (NR + 1)];
+    final int[] segSample = new int[VectorConvolution.TILES * (NR + 1)];
+    final int[] segPos = new int[VectorConvolution.TILES * (NR + 1)];
+    final int[] segSrc = new int[VectorConvolution.TILES * (NR + 1)];
+    final int[] segCount = new int[VectorConvolution.TILES];
+    float[] pad = new float[0];
+
+    float[] pad(int size) {
+      if (pad.length < size) {
+        pad = new float[size];
+      }
+      return pad;
+    }
 
     float[] b(int size) {
       if (b.length < size) {
@@ -215,6 +225,56 @@ final class VectorGemm {
   }
 
   /**
+   * One row of {@link #microKernel}: {@code c[cOff + j] (+)= sum_k a[aOff + k] * b[bOff + k * NR +
+   * j]}, for a few samples of a linear layer, where padding to 8 rows would waste 7/8 of the FMAs.
+   * Even and odd k accumulate separately: six independent FMA chains cover the 4-cycle latency, so
+   * the loop runs at the speed of its loads.
+   */
+  static void rowKernel(
+      float[] a, int aOff, float[] b, int bOff, int kc, float[] c, int cOff, boolean accumulate) {
+    FloatVector c0, c1, c2;
+    if (accumulate) {
+      c0 = FloatVector.fromArray(SPECIES, c, cOff);
+      c1 = FloatVector.fromArray(SPECIES, c, cOff + L);
+      c2 = FloatVector.fromArray(SPECIES, c, cOff + 2 * L);
+    } else {
+      c0 = FloatVector.zero(SPECIES);
+      c1 = c0;
+      c2 = c0;
+    }
+    FloatVector d0 = FloatVector.zero(SPECIES);
+    FloatVector d1 = d0;
+    FloatVector d2 = d0;
+    int k = 0;
+    for (; k + 1 < kc; k += 2) {
+      int bi = bOff + k * NR;
+      FloatVector x = FloatVector.broadcast(SPECIES, a[aOff + k]);
+      c0 = FloatVector.fromArray(SPECIES, b, bi).fma(x, c0);
+      c1 = FloatVector.fromArray(SPECIES, b, bi + L).fma(x, c1);
+      c2 = FloatVector.fromArray(SPECIES, b, bi + 2 * L).fma(x, c2);
+      FloatVector y = FloatVector.broadcast(SPECIES, a[aOff + k + 1]);
+      d0 = FloatVector.fromArray(SPECIES, b, bi + NR).fma(y, d0);
+      d1 = FloatVector.fromArray(SPECIES, b, bi + NR + L).fma(y, d1);
+      d2 = FloatVector.fromArray(SPECIES, b, bi + NR + 2 * L).fma(y, d2);
+    }
+    if (k < kc) {
+      int bi = bOff + k * NR;
+      FloatVector x = FloatVector.broadcast(SPECIES, a[aOff + k]);
+      c0 = FloatVector.fromArray(SPECIES, b, bi).fma(x, c0);
+      c1 = FloatVector.fromArray(SPECIES, b, bi + L).fma(x, c1);
+      c2 = FloatVector.fromArray(SPECIES, b, bi + 2 * L).fma(x, c2);
+    }
+    c0.add(d0).intoArray(c, cOff);
+    c1.add(d1).intoArray(c, cOff + L);
+    c2.add(d2).intoArray(c, cOff + 2 * L);
+  }
+
+  /** Copies one vector: {@code dst[dstOff, dstOff + L) = src[srcOff, srcOff + L)}. */
+  static void copy(float[] src, int srcOff, float[] dst, int dstOff) {
+    FloatVector.fromArray(SPECIES, src, srcOff).intoArray(dst, dstOff);
+  }
+
+  /**
    * Packs rows {@code [row0, row0 + rows)} of a row-major {@code (R, K)} matrix {@code src} (row
    * stride {@code K}, starting at {@code srcOff}) into {@code ceil(rows / MR)} panels at {@code
    * dst[dstOff...]}, each {@code K * MR} floats stored k-major; rows past {@code rows} are zero so
@@ -227,7 +287,10 @@ final class VectorGemm {
       for (int r = 0; r < MR; r++) {
         int row = p * MR + r;
         if (row >= rows) {
-          continue; // dst is freshly allocated, already zero
+          for (int kk = 0; kk < k; kk++) {
+            dst[base + kk * MR + r] = 0f;
+          }
+          continue;
         }
         int s = srcOff + row * k;
         for (int kk = 0; kk < k; kk++) {
@@ -239,54 +302,92 @@ final class VectorGemm {
 
   /**
    * Writes {@code activation(src[srcOff + i] + bias)} to {@code dst[dstOff + i]} for {@code i <
-   * len}: the fused output pass. The vector path keeps within a few ulp of the scalar formulas; the
-   * tail uses exactly the scalar kernels' formulas.
+   * len}: the convolution's fused output pass.
    */
   static void biasActivate(
       float[] src, int srcOff, float[] dst, int dstOff, int len, float bias, Activation act) {
     int i = 0;
     int bound = SPECIES.loopBound(len);
     FloatVector bv = FloatVector.broadcast(SPECIES, bias);
+    // One loop per activation so the common NONE/RELU loops carry no switch.
     switch (act) {
       case NONE -> {
         for (; i < bound; i += L) {
           FloatVector.fromArray(SPECIES, src, srcOff + i).add(bv).intoArray(dst, dstOff + i);
         }
-        for (; i < len; i++) {
-          dst[dstOff + i] = src[srcOff + i] + bias;
-        }
       }
       case RELU -> {
-        FloatVector zero = FloatVector.zero(SPECIES);
         for (; i < bound; i += L) {
-          FloatVector v = FloatVector.fromArray(SPECIES, src, srcOff + i).add(bv);
-          // blend on "< 0" rather than max(v, 0): NaN compares false and stays NaN, as in torch.
-          v.blend(zero, v.lt(zero)).intoArray(dst, dstOff + i);
-        }
-        for (; i < len; i++) {
-          float v = src[srcOff + i] + bias;
-          dst[dstOff + i] = v < 0f ? 0f : v;
+          relu(FloatVector.fromArray(SPECIES, src, srcOff + i).add(bv)).intoArray(dst, dstOff + i);
         }
       }
-      case SIGMOID -> {
+      default -> {
         for (; i < bound; i += L) {
-          FloatVector v = FloatVector.fromArray(SPECIES, src, srcOff + i).add(bv);
-          // VectorMath, not lanewise(EXP): the same bits in every JIT tier (see VectorMath).
-          VectorMath.sigmoid(v).intoArray(dst, dstOff + i);
-        }
-        for (; i < len; i++) {
-          dst[dstOff + i] = (float) (1.0 / (1.0 + Math.exp(-(double) (src[srcOff + i] + bias))));
-        }
-      }
-      case TANH -> {
-        for (; i < bound; i += L) {
-          VectorMath.tanh(FloatVector.fromArray(SPECIES, src, srcOff + i).add(bv))
+          activate(FloatVector.fromArray(SPECIES, src, srcOff + i).add(bv), act)
               .intoArray(dst, dstOff + i);
-        }
-        for (; i < len; i++) {
-          dst[dstOff + i] = (float) Math.tanh(src[srcOff + i] + bias);
         }
       }
     }
+    if (i < len) {
+      // A masked vector, not a scalar loop: every value then goes through the same float
+      // function, so a batch of N gives bit for bit the results of N single samples.
+      VectorMask<Float> tail = SPECIES.indexInRange(i, len);
+      activate(FloatVector.fromArray(SPECIES, src, srcOff + i, tail).add(bv), act)
+          .intoArray(dst, dstOff + i, tail);
+    }
+  }
+
+  /**
+   * As {@link #biasActivate(float[], int, float[], int, int, float, Activation)} with a bias per
+   * element, {@code bias[biasOff + i]} ({@code bias} may be null): the linear layer's output pass.
+   */
+  static void biasActivate(
+      float[] src,
+      int srcOff,
+      float[] dst,
+      int dstOff,
+      int len,
+      float[] bias,
+      int biasOff,
+      Activation act) {
+    if (bias == null) {
+      biasActivate(src, srcOff, dst, dstOff, len, 0f, act);
+      return;
+    }
+    int i = 0;
+    int bound = SPECIES.loopBound(len);
+    for (; i < bound; i += L) {
+      FloatVector v =
+          FloatVector.fromArray(SPECIES, src, srcOff + i)
+              .add(FloatVector.fromArray(SPECIES, bias, biasOff + i));
+      activate(v, act).intoArray(dst, dstOff + i);
+    }
+    if (i < len) {
+      // Masked for the reason given in the per-channel form above.
+      VectorMask<Float> tail = SPECIES.indexInRange(i, len);
+      FloatVector v =
+          FloatVector.fromArray(SPECIES, src, srcOff + i, tail)
+              .add(FloatVector.fromArray(SPECIES, bias, biasOff + i, tail));
+      activate(v, act).intoArray(dst, dstOff + i, tail);
+    }
+  }
+
+  /**
+   * {@code max(v, 0)} as a blend on {@code v < 0}: NaN compares false and stays NaN, as in torch.
+   */
+  private static FloatVector relu(FloatVector v) {
+    return v.blend(0f, v.lt(0f));
+  }
+
+  /** The activation on one vector; SVML's exp and tanh keep within a few ulp of the scalar. */
+  static FloatVector activate(FloatVector v, Activation act) {
+    return switch (act) {
+      case NONE -> v;
+      case RELU -> relu(v);
+      // VectorMath, not lanewise(EXP/TANH): on JDK 17 those give different last bits before and
+      // after the JIT compiles them, so a model's output would change mid-run.
+      case SIGMOID -> VectorMath.sigmoid(v);
+      case TANH -> VectorMath.tanh(v);
+    };
   }
 }

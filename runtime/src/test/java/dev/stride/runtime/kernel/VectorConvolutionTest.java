@@ -1,6 +1,5 @@
 package dev.stride.runtime.kernel;
 
-import static dev.stride.runtime.kernel.ScalarKernelsTest.assertClose;
 import static dev.stride.runtime.kernel.ScalarKernelsTest.randoms;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code VectorConvolution} against {@link ScalarKernels}' prepared convolution, within {@link
- * ScalarKernelsTest#TOLERANCE} of the largest output magnitude, over awkward geometries.
+ * VectorLayers#assertClose}, over awkward geometries.
  */
 class VectorConvolutionTest {
   private static final float JUNK = 12345f;
@@ -58,11 +57,13 @@ class VectorConvolutionTest {
     float[] inputCopy = input.clone();
     float[] expected = new float[n * g.outputSize()];
     ScalarKernels.INSTANCE.prepareConv2d(g, weight, bias, act).run(input, n, expected);
+    float[] pre = new float[n * g.outputSize()];
+    ScalarKernels.INSTANCE.prepareConv2d(g, weight, bias, Activation.NONE).run(input, n, pre);
     float[] actual = new float[n * g.outputSize() + 7];
     Arrays.fill(actual, JUNK);
     VectorLayers.conv(g, weight, bias, act).run(input, n, actual);
     String what = g + " n=" + n + " bias=" + withBias + " " + act;
-    assertClose(expected, actual, expected.length, what);
+    VectorLayers.assertClose(expected, pre, actual, expected.length, what);
     for (int i = expected.length; i < actual.length; i++) {
       assertEquals(JUNK, actual[i], what + ": wrote past the output at " + i);
     }
@@ -145,6 +146,15 @@ class VectorConvolutionTest {
     check(r, 17, 13, 7, 7, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 13, true, Activation.NONE);
     check(r, 3, 32, 14, 14, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 32, true, Activation.RELU);
     check(r, 1, 31, 10, 10, 31, 5, 5, 1, 1, 2, 2, 2, 2, 2, 2, 31, false, Activation.TANH);
+    // large enough to run on the pool, with tasks that span both groups and several samples
+    check(r, 5, 64, 20, 20, 96, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, true, Activation.RELU);
+  }
+
+  @Test
+  void batchLargerThanOnePaddedCopy() {
+    // 257 channels of 30 x 30 padded: four samples per padded copy, so 9 samples repad
+    Random r = new Random(12);
+    check(r, 9, 257, 28, 28, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, Activation.NONE);
   }
 
   @Test

@@ -19,6 +19,29 @@ final class VectorLayers {
         "jdk.incubator.vector is not present");
   }
 
+  /**
+   * The one tolerance of these tests: {@link ScalarKernelsTest#TOLERANCE} (1e-5) times the largest
+   * magnitude among the reference output and the reference pre-activation output (both kernels sum
+   * in float in different orders, and sigmoid/tanh squash the output but not that rounding error),
+   * plus 1e-6 absolute. NaN must match NaN.
+   */
+  static void assertClose(
+      float[] expected, float[] preActivation, float[] actual, int length, String what) {
+    double scale = 0;
+    for (int i = 0; i < length; i++) {
+      scale = Math.max(scale, Math.abs(expected[i]));
+      scale = Math.max(scale, Math.abs(preActivation[i]));
+    }
+    double tolerance = ScalarKernelsTest.TOLERANCE * scale + 1e-6;
+    for (int i = 0; i < length; i++) {
+      boolean bothNaN = Float.isNaN(expected[i]) && Float.isNaN(actual[i]);
+      if (!bothNaN && !(Math.abs(expected[i] - actual[i]) <= tolerance)) {
+        throw new AssertionError(
+            what + ": at " + i + " expected " + expected[i] + " but was " + actual[i]);
+      }
+    }
+  }
+
   static PreparedLayer conv(Conv2dGeometry g, float[] weight, float[] bias, Activation act) {
     return call(
         "dev.stride.runtime.kernel.VectorConvolution",
