@@ -1,7 +1,6 @@
 package dev.stride.runtime.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -324,11 +323,13 @@ final class VectorGemm {
       }
     }
     if (i < len) {
-      // A masked vector, not a scalar loop: every value then goes through the same float
-      // function, so where a value falls in a tile does not change its bits.
-      VectorMask<Float> tail = SPECIES.indexInRange(i, len);
-      FloatVector v = FloatVector.fromArray(SPECIES, src, srcOff + i, tail).add(bv);
-      (act == Activation.RELU ? relu(v) : v).intoArray(dst, dstOff + i, tail);
+      // A whole vector on a staged copy, not a scalar loop: every value then goes through the same
+      // float function, so where a value falls in a tile does not change its bits. Not masked:
+      // see VectorKernels.stageTail.
+      float[] t = VectorKernels.stageTail(src, srcOff + i, srcOff + len);
+      FloatVector v = FloatVector.fromArray(SPECIES, t, 0).add(bv);
+      (act == Activation.RELU ? relu(v) : v).intoArray(t, 0);
+      System.arraycopy(t, 0, dst, dstOff + i, len - i);
     }
     squash(dst, dstOff, len, act);
   }
@@ -360,12 +361,15 @@ final class VectorGemm {
       (relu ? relu(v) : v).intoArray(dst, dstOff + i);
     }
     if (i < len) {
-      // Masked for the reason given in the per-channel form above.
-      VectorMask<Float> tail = SPECIES.indexInRange(i, len);
+      // Staged for the reason given in the per-channel form above; the bias goes in the second
+      // vector of the staging buffer.
+      float[] t = VectorKernels.stageTail(src, srcOff + i, srcOff + len);
+      System.arraycopy(bias, biasOff + i, t, L, len - i);
+      java.util.Arrays.fill(t, L + len - i, 2 * L, 0f);
       FloatVector v =
-          FloatVector.fromArray(SPECIES, src, srcOff + i, tail)
-              .add(FloatVector.fromArray(SPECIES, bias, biasOff + i, tail));
-      (relu ? relu(v) : v).intoArray(dst, dstOff + i, tail);
+          FloatVector.fromArray(SPECIES, t, 0).add(FloatVector.fromArray(SPECIES, t, L));
+      (relu ? relu(v) : v).intoArray(t, 0);
+      System.arraycopy(t, 0, dst, dstOff + i, len - i);
     }
     squash(dst, dstOff, len, act);
   }
