@@ -472,6 +472,17 @@ public final class VectorKernels implements Kernels {
           s.div(divisor).intoArray(output, out + ox);
         }
         to = ox;
+      } else if (g.strideWidth() == 2 && kw == 2) {
+        // LeNet's 2 x 2 / 2 pooling: each window inside the row is two adjacent column sums, so
+        // one float add and divide per output instead of the general loop's double sum (that loop
+        // made this pool 27% of LeNet's batch-256 time). PyTorch sums in float as well.
+        from = Math.min((g.padLeft() + 1) / 2, ow);
+        to = Math.max(from, Math.min(ow, Math.floorDiv(w - 2 + g.padLeft(), 2) + 1));
+        float divisor = rows * 2;
+        for (int ox = from; ox < to; ox++) {
+          int x = 2 * ox - g.padLeft();
+          output[out + ox] = (row[x] + row[x + 1]) / divisor;
+        }
       }
       for (int ox = 0; ox < ow; ox++) {
         if (ox == from && from < to) {
