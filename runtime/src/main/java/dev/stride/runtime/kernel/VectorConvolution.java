@@ -155,11 +155,21 @@ final class VectorConvolution {
         int wideTiles = (g.outHeight() * padW + NR - 1) / NR;
         int wideUnits = n * wideTiles;
         int chunks = threads == 1 || flops < INLINE_FLOPS ? 1 : Math.min(wideUnits, threads * 4);
+        // Whole samples per chunk when there are enough, so each chunk can run sigmoid/tanh over
+        // a finished sample's contiguous output (see computeWide).
+        boolean bySample = n >= chunks;
         Parallel.forEach(
             chunks,
             i -> {
-              int from = (int) ((long) wideUnits * i / chunks);
-              int to = (int) ((long) wideUnits * (i + 1) / chunks);
+              int from;
+              int to;
+              if (bySample) {
+                from = (int) ((long) n * i / chunks) * wideTiles;
+                to = (int) ((long) n * (i + 1) / chunks) * wideTiles;
+              } else {
+                from = (int) ((long) wideUnits * i / chunks);
+                to = (int) ((long) wideUnits * (i + 1) / chunks);
+              }
               computeWide(input, output, wideTiles, from, to);
             });
         return;
@@ -299,6 +309,14 @@ final class VectorConvolution {
       int oh = g.outHeight();
       int plane = oh * ow;
       int padded = -1;
+      // Sigmoid and tanh over C's whole rows would also compute the unused columns (23% more
+      // values in LeNet); given whole samples they run once per finished sample instead, over its
+      // contiguous output (still in L1/L2), and the tile pass adds only the bias.
+      boolean squashLater =
+          from % wideTiles == 0
+              && to % wideTiles == 0
+              && (activation == Activation.SIGMOID || activation == Activation.TANH);
+      Activation tileActivation = squashLater ? Activation.NONE : activation;
       for (int u = from; u < to; u++) {
         int sample = u / wideTiles;
         int tile = u - sample * wideTiles;
@@ -334,7 +352,7 @@ final class VectorConvolution {
         int oyTo = Math.min(oh, (col0 + NR + padW - 1) / padW);
         for (int r = 0; r < outPerGroup; r++) {
           float bv = bias == null ? 0f : bias[r];
-          VectorGemm.biasActivate(c, r * NR, c, r * NR, NR, bv, activation);
+          VectorGemm.biasActivate(c, r * NR, c, r * NR, NR, bv, tileActivation);
           int outBase = sample * g.outputSize() + r * plane;
           for (int oy = oyFrom; oy < oyTo; oy++) {
             int x0 = Math.max(col0, oy * padW);
@@ -344,6 +362,9 @@ final class VectorConvolution {
                   c, r * NR + x0 - col0, output, outBase + oy * ow + (x0 - oy * padW), x1 - x0);
             }
           }
+        }
+        if (squashLater && tile == wideTiles - 1) {
+          VectorGemm.squash(output, sample * g.outputSize(), g.outputSize(), activation);
         }
       }
     }

@@ -527,7 +527,7 @@ final class VectorGemm {
   }
 
   /** Applies sigmoid or tanh in place to {@code x[off, off + len)}; other activations are done. */
-  private static void squash(float[] x, int off, int len, Activation act) {
+  static void squash(float[] x, int off, int len, Activation act) {
     if (act == Activation.SIGMOID) {
       VectorKernels.sigmoid(x, off, off + len);
     } else if (act == Activation.TANH) {
