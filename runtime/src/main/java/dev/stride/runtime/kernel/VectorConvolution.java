@@ -57,6 +57,12 @@ final class VectorConvolution {
   /** Room for one tile's segments in the scratch arrays: at most NR runs plus the end marker. */
   static final int SEG = NR + 1;
 
+  /**
+   * Largest output channel count (per group) for the wide path: with so few weight rows the GEMM
+   * does little work per packed B element, and packing took 40% of LeNet's batch-256 time.
+   */
+  static final int WIDE_MAX_OUT = 32;
+
   private VectorConvolution() {}
 
   /**
@@ -88,6 +94,16 @@ final class VectorConvolution {
 
     private final int padW;
 
+    /**
+     * Stride-1 layers with few output channels skip im2col: the GEMM's columns are the padded
+     * input's positions {@code oy * padW + ox} (including {@code padW - OW} unused columns per
+     * row), so tap {@code k}'s B row is the padded sample itself at offset {@code kOff[k]} and the
+     * micro-kernel reads it in place.
+     */
+    private final boolean wide;
+
+    private final int[] kOff;
+
     Layer(Conv2dGeometry g, float[] weight, float[] bias, Activation activation) {
       this.g = g;
       this.activation = activation;
@@ -108,6 +124,19 @@ final class VectorConvolution {
           (g.outWidth() - 1) * g.strideWidth() + (g.kernelWidth() - 1) * g.dilationWidth() + 1;
       this.padH = Math.max(bottom, g.padTop() + g.inHeight());
       this.padW = Math.max(right, g.padLeft() + g.inWidth());
+      this.wide =
+          groups == 1
+              && outPerGroup <= WIDE_MAX_OUT
+              && g.strideHeight() == 1
+              && g.strideWidth() == 1;
+      this.kOff = new int[k];
+      for (int kk = 0; kk < k; kk++) {
+        int channel = kk / kernelArea;
+        int tap = kk - channel * kernelArea;
+        int ky = tap / g.kernelWidth();
+        int kx = tap - ky * g.kernelWidth();
+        kOff[kk] = channel * padH * padW + ky * g.dilationHeight() * padW + kx * g.dilationWidth();
+      }
       this.packed = new float[Math.multiplyExact(groups * panels * MR, k)];
       for (int gr = 0; gr < groups; gr++) {
         VectorGemm.packRowPanels(
@@ -122,6 +151,29 @@ final class VectorConvolution {
       int units = groups * tiles;
       double flops = 2.0 * g.outChannels() * k * columns;
       int threads = Parallel.threads();
+      if (wide) {
+        int wideTiles = (g.outHeight() * padW + NR - 1) / NR;
+        int wideUnits = n * wideTiles;
+        int chunks = threads == 1 || flops < INLINE_FLOPS ? 1 : Math.min(wideUnits, threads * 4);
+        // Whole samples per chunk when there are enough, so each chunk can run sigmoid/tanh over
+        // a finished sample's contiguous output (see computeWide).
+        boolean bySample = n >= chunks;
+        Parallel.forEach(
+            chunks,
+            i -> {
+              int from;
+              int to;
+              if (bySample) {
+                from = (int) ((long) n * i / chunks) * wideTiles;
+                to = (int) ((long) n * (i + 1) / chunks) * wideTiles;
+              } else {
+                from = (int) ((long) wideUnits * i / chunks);
+                to = (int) ((long) wideUnits * (i + 1) / chunks);
+              }
+              computeWide(input, output, wideTiles, from, to);
+            });
+        return;
+      }
       if (threads == 1 || flops < INLINE_FLOPS) {
         compute(input, n, output, tiles, 0, units, 0, panels);
         return;
@@ -237,6 +289,82 @@ final class VectorConvolution {
         }
         for (int t = 0; t < count; t++) {
           store(s, t * SEG, segCount[t], c, t * NR, ldc, panelFrom, panelTo, group, output);
+        }
+      }
+    }
+
+    /**
+     * Wide tiles {@code [from, to)}, sample-major ({@code wideTiles} per sample); see {@link
+     * #wide}.
+     */
+    private void computeWide(float[] input, float[] output, int wideTiles, int from, int to) {
+      VectorGemm.Scratch s = VectorGemm.SCRATCH.get();
+      int padSample = channelsPerGroup * padH * padW;
+      // The last tile's unused columns read past the sample, by less than NR + padW (the column
+      // overrun plus the widest tap offset, (KW - 1) * dilation < padW): zeros.
+      int slack = NR + padW + VectorGemm.L;
+      float[] pad = s.pad(padSample + slack);
+      float[] c = s.c(panels * MR * NR);
+      int ow = g.outWidth();
+      int oh = g.outHeight();
+      int plane = oh * ow;
+      int padded = -1;
+      // Sigmoid and tanh over C's whole rows would also compute the unused columns (23% more
+      // values in LeNet); given whole samples they run once per finished sample instead, over its
+      // contiguous output (still in L1/L2), and the tile pass adds only the bias.
+      boolean squashLater =
+          from % wideTiles == 0
+              && to % wideTiles == 0
+              && (activation == Activation.SIGMOID || activation == Activation.TANH);
+      Activation tileActivation = squashLater ? Activation.NONE : activation;
+      for (int u = from; u < to; u++) {
+        int sample = u / wideTiles;
+        int tile = u - sample * wideTiles;
+        if (sample != padded) {
+          pad(input, 0, sample, sample + 1, pad);
+          java.util.Arrays.fill(pad, padSample, padSample + slack, 0f);
+          padded = sample;
+        }
+        int col0 = tile * NR;
+        for (int kb = 0; kb < kBlocks; kb++) {
+          int k0 = kb * kc;
+          int kLen = Math.min(kc, k - k0);
+          for (int p = 0; p < panels; p++) {
+            VectorGemm.directKernel(
+                packed,
+                p * MR * k + k0 * MR,
+                pad,
+                col0,
+                kOff,
+                k0,
+                kLen,
+                c,
+                p * MR * NR,
+                NR,
+                kb > 0);
+          }
+        }
+        // Bias and activation over whole 48-column rows of C in place (three full vectors, no
+        // tails; unused columns are computed and dropped), then plain copies of each output row's
+        // first OW columns: per output row (10 or 28 floats in LeNet) the activation's partial
+        // vectors and per-call overhead cost more than the GEMM.
+        int oyFrom = col0 / padW;
+        int oyTo = Math.min(oh, (col0 + NR + padW - 1) / padW);
+        for (int r = 0; r < outPerGroup; r++) {
+          float bv = bias == null ? 0f : bias[r];
+          VectorGemm.biasActivate(c, r * NR, c, r * NR, NR, bv, tileActivation);
+          int outBase = sample * g.outputSize() + r * plane;
+          for (int oy = oyFrom; oy < oyTo; oy++) {
+            int x0 = Math.max(col0, oy * padW);
+            int x1 = Math.min(col0 + NR, oy * padW + ow);
+            if (x0 < x1) {
+              System.arraycopy(
+                  c, r * NR + x0 - col0, output, outBase + oy * ow + (x0 - oy * padW), x1 - x0);
+            }
+          }
+        }
+        if (squashLater && tile == wideTiles - 1) {
+          VectorGemm.squash(output, sample * g.outputSize(), g.outputSize(), activation);
         }
       }
     }

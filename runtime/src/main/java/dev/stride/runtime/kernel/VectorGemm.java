@@ -1,7 +1,6 @@
 package dev.stride.runtime.kernel;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -225,6 +224,158 @@ final class VectorGemm {
   }
 
   /**
+   * As {@link #microKernel}, but row {@code k} of the B panel is read in place at {@code b[bOff +
+   * kOff[k0 + k]...]} instead of from a packed panel: the stride-1 convolution's "wide" columns,
+   * where consecutive columns are consecutive floats of the padded input (see VectorConvolution).
+   */
+  static void directKernel(
+      float[] a,
+      int aOff,
+      float[] b,
+      int bOff,
+      int[] kOff,
+      int k0,
+      int kc,
+      float[] c,
+      int cOff,
+      int ldc,
+      boolean accumulate) {
+    FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
+    FloatVector c40, c41, c42, c50, c51, c52, c60, c61, c62, c70, c71, c72;
+    if (accumulate) {
+      int o = cOff;
+      c00 = FloatVector.fromArray(SPECIES, c, o);
+      c01 = FloatVector.fromArray(SPECIES, c, o + L);
+      c02 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+      o += ldc;
+      c10 = FloatVector.fromArray(SPECIES, c, o);
+      c11 = FloatVector.fromArray(SPECIES, c, o + L);
+      c12 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+      o += ldc;
+      c20 = FloatVector.fromArray(SPECIES, c, o);
+      c21 = FloatVector.fromArray(SPECIES, c, o + L);
+      c22 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+      o += ldc;
+      c30 = FloatVector.fromArray(SPECIES, c, o);
+      c31 = FloatVector.fromArray(SPECIES, c, o + L);
+      c32 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+      o += ldc;
+      c40 = FloatVector.fromArray(SPECIES, c, o);
+      c41 = FloatVector.fromArray(SPECIES, c, o + L);
+      c42 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+      o += ldc;
+      c50 = FloatVector.fromArray(SPECIES, c, o);
+      c51 = FloatVector.fromArray(SPECIES, c, o + L);
+      c52 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+      o += ldc;
+      c60 = FloatVector.fromArray(SPECIES, c, o);
+      c61 = FloatVector.fromArray(SPECIES, c, o + L);
+      c62 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+      o += ldc;
+      c70 = FloatVector.fromArray(SPECIES, c, o);
+      c71 = FloatVector.fromArray(SPECIES, c, o + L);
+      c72 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    } else {
+      FloatVector z = FloatVector.zero(SPECIES);
+      c00 = z;
+      c01 = z;
+      c02 = z;
+      c10 = z;
+      c11 = z;
+      c12 = z;
+      c20 = z;
+      c21 = z;
+      c22 = z;
+      c30 = z;
+      c31 = z;
+      c32 = z;
+      c40 = z;
+      c41 = z;
+      c42 = z;
+      c50 = z;
+      c51 = z;
+      c52 = z;
+      c60 = z;
+      c61 = z;
+      c62 = z;
+      c70 = z;
+      c71 = z;
+      c72 = z;
+    }
+    for (int k = 0; k < kc; k++) {
+      int bi = bOff + kOff[k0 + k];
+      int ai = aOff + k * MR;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
+      FloatVector b2 = FloatVector.fromArray(SPECIES, b, bi + 2 * L);
+      FloatVector av = FloatVector.broadcast(SPECIES, a[ai]);
+      c00 = b0.fma(av, c00);
+      c01 = b1.fma(av, c01);
+      c02 = b2.fma(av, c02);
+      av = FloatVector.broadcast(SPECIES, a[ai + 1]);
+      c10 = b0.fma(av, c10);
+      c11 = b1.fma(av, c11);
+      c12 = b2.fma(av, c12);
+      av = FloatVector.broadcast(SPECIES, a[ai + 2]);
+      c20 = b0.fma(av, c20);
+      c21 = b1.fma(av, c21);
+      c22 = b2.fma(av, c22);
+      av = FloatVector.broadcast(SPECIES, a[ai + 3]);
+      c30 = b0.fma(av, c30);
+      c31 = b1.fma(av, c31);
+      c32 = b2.fma(av, c32);
+      av = FloatVector.broadcast(SPECIES, a[ai + 4]);
+      c40 = b0.fma(av, c40);
+      c41 = b1.fma(av, c41);
+      c42 = b2.fma(av, c42);
+      av = FloatVector.broadcast(SPECIES, a[ai + 5]);
+      c50 = b0.fma(av, c50);
+      c51 = b1.fma(av, c51);
+      c52 = b2.fma(av, c52);
+      av = FloatVector.broadcast(SPECIES, a[ai + 6]);
+      c60 = b0.fma(av, c60);
+      c61 = b1.fma(av, c61);
+      c62 = b2.fma(av, c62);
+      av = FloatVector.broadcast(SPECIES, a[ai + 7]);
+      c70 = b0.fma(av, c70);
+      c71 = b1.fma(av, c71);
+      c72 = b2.fma(av, c72);
+    }
+    int o = cOff;
+    c00.intoArray(c, o);
+    c01.intoArray(c, o + L);
+    c02.intoArray(c, o + 2 * L);
+    o += ldc;
+    c10.intoArray(c, o);
+    c11.intoArray(c, o + L);
+    c12.intoArray(c, o + 2 * L);
+    o += ldc;
+    c20.intoArray(c, o);
+    c21.intoArray(c, o + L);
+    c22.intoArray(c, o + 2 * L);
+    o += ldc;
+    c30.intoArray(c, o);
+    c31.intoArray(c, o + L);
+    c32.intoArray(c, o + 2 * L);
+    o += ldc;
+    c40.intoArray(c, o);
+    c41.intoArray(c, o + L);
+    c42.intoArray(c, o + 2 * L);
+    o += ldc;
+    c50.intoArray(c, o);
+    c51.intoArray(c, o + L);
+    c52.intoArray(c, o + 2 * L);
+    o += ldc;
+    c60.intoArray(c, o);
+    c61.intoArray(c, o + L);
+    c62.intoArray(c, o + 2 * L);
+    o += ldc;
+    c70.intoArray(c, o);
+    c71.intoArray(c, o + L);
+    c72.intoArray(c, o + 2 * L);
+  }
+
+  /**
    * One row of {@link #microKernel}: {@code c[cOff + j] (+)= sum_k a[aOff + k] * b[bOff + k * NR +
    * j]}, for a few samples of a linear layer, where padding to 8 rows would waste 7/8 of the FMAs.
    * Even and odd k accumulate separately: six independent FMA chains cover the 4-cycle latency, so
@@ -324,11 +475,13 @@ final class VectorGemm {
       }
     }
     if (i < len) {
-      // A masked vector, not a scalar loop: every value then goes through the same float
-      // function, so where a value falls in a tile does not change its bits.
-      VectorMask<Float> tail = SPECIES.indexInRange(i, len);
-      FloatVector v = FloatVector.fromArray(SPECIES, src, srcOff + i, tail).add(bv);
-      (act == Activation.RELU ? relu(v) : v).intoArray(dst, dstOff + i, tail);
+      // A whole vector on a staged copy, not a scalar loop: every value then goes through the same
+      // float function, so where a value falls in a tile does not change its bits. Not masked:
+      // see VectorKernels.stageTail.
+      float[] t = VectorKernels.stageTail(src, srcOff + i, srcOff + len);
+      FloatVector v = FloatVector.fromArray(SPECIES, t, 0).add(bv);
+      (act == Activation.RELU ? relu(v) : v).intoArray(t, 0);
+      System.arraycopy(t, 0, dst, dstOff + i, len - i);
     }
     squash(dst, dstOff, len, act);
   }
@@ -360,18 +513,21 @@ final class VectorGemm {
       (relu ? relu(v) : v).intoArray(dst, dstOff + i);
     }
     if (i < len) {
-      // Masked for the reason given in the per-channel form above.
-      VectorMask<Float> tail = SPECIES.indexInRange(i, len);
+      // Staged for the reason given in the per-channel form above; the bias goes in the second
+      // vector of the staging buffer.
+      float[] t = VectorKernels.stageTail(src, srcOff + i, srcOff + len);
+      System.arraycopy(bias, biasOff + i, t, L, len - i);
+      java.util.Arrays.fill(t, L + len - i, 2 * L, 0f);
       FloatVector v =
-          FloatVector.fromArray(SPECIES, src, srcOff + i, tail)
-              .add(FloatVector.fromArray(SPECIES, bias, biasOff + i, tail));
-      (relu ? relu(v) : v).intoArray(dst, dstOff + i, tail);
+          FloatVector.fromArray(SPECIES, t, 0).add(FloatVector.fromArray(SPECIES, t, L));
+      (relu ? relu(v) : v).intoArray(t, 0);
+      System.arraycopy(t, 0, dst, dstOff + i, len - i);
     }
     squash(dst, dstOff, len, act);
   }
 
   /** Applies sigmoid or tanh in place to {@code x[off, off + len)}; other activations are done. */
-  private static void squash(float[] x, int off, int len, Activation act) {
+  static void squash(float[] x, int off, int len, Activation act) {
     if (act == Activation.SIGMOID) {
       VectorKernels.sigmoid(x, off, off + len);
     } else if (act == Activation.TANH) {
