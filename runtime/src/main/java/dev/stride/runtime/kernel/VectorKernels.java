@@ -419,10 +419,7 @@ public final class VectorKernels implements Kernels {
           .intoArray(row, x);
     }
     for (; x < w; x++) {
-      float v = input[from + x];
-      if (v > row[x] || v != v) {
-        row[x] = v;
-      }
+      row[x] = Math.max(row[x], input[from + x]); // branch-free; NaN wins either way
     }
   }
 
