@@ -366,6 +366,29 @@ public final class VectorKernels implements Kernels {
           m.intoArray(output, out + ox);
         }
         to = ox; // the scalar loop below finishes the tail
+      } else {
+        // Strided windows wholly inside the row: branch-free Math.max (NaN wins, as in the vector
+        // path), no clamping; the data-dependent compare-and-branch below mispredicts on
+        // activations.
+        int sw = g.strideWidth();
+        int kw = g.kernelWidth();
+        int pl = g.padLeft();
+        from = Math.min(ow, Math.floorDiv(pl + sw - 1, sw));
+        to = Math.max(from, Math.min(ow, Math.floorDiv(w - kw + pl, sw) + 1));
+        int x = srcRow + from * sw - pl;
+        if (kw == 3) {
+          for (int ox = from; ox < to; ox++, x += sw) {
+            output[out + ox] = Math.max(Math.max(src[x], src[x + 1]), src[x + 2]);
+          }
+        } else {
+          for (int ox = from; ox < to; ox++, x += sw) {
+            float max = src[x];
+            for (int kx = 1; kx < kw; kx++) {
+              max = Math.max(max, src[x + kx]);
+            }
+            output[out + ox] = max;
+          }
+        }
       }
       for (int ox = 0; ox < ow; ox++) {
         if (ox == from && from < to) {
@@ -396,10 +419,7 @@ public final class VectorKernels implements Kernels {
           .intoArray(row, x);
     }
     for (; x < w; x++) {
-      float v = input[from + x];
-      if (v > row[x] || v != v) {
-        row[x] = v;
-      }
+      row[x] = Math.max(row[x], input[from + x]); // branch-free; NaN wins either way
     }
   }
 
