@@ -167,7 +167,7 @@ public final class VectorKernels implements Kernels {
     inChunks(length, (from, to) -> tanh(x, from, to));
   }
 
-  /** Tanh on {@code x[from, to)}, with a masked tail for the reason given at {@link #sigmoid}. */
+  /** Tanh on {@code x[from, to)}, its last partial vector staged as {@link #sigmoid} does. */
   static void tanh(float[] x, int from, int to) {
     // One call site, so C2 inlines VectorMath.tanh once; the last partial vector goes through
     // the same call on a staged copy (see stageTail).
