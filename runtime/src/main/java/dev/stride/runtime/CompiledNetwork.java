@@ -680,35 +680,11 @@ public final class CompiledNetwork implements Model {
   private static Step step(LayerDef layer, Map<String, Tensor> tensors, Kernels k) {
     String name = layer.name();
     Shape in = layer.in();
-    if (layer instanceof LayerDef.MaxPool) {
-      LayerDef.MaxPool p = (LayerDef.MaxPool) layer;
-      Pool2dGeometry g =
-          poolGeometry(
-              p.in(),
-              p.out(),
-              p.kernelH(),
-              p.kernelW(),
-              p.strideH(),
-              p.strideW(),
-              p.padTop(),
-              p.padBottom(),
-              p.padLeft(),
-              p.padRight());
+    if (layer instanceof LayerDef.MaxPool p) {
+      Pool2dGeometry g = poolGeometry(p);
       return new Step(name, false, (src, dst, n) -> k.maxPool2d(src, n, g, dst));
-    } else if (layer instanceof LayerDef.AvgPool) {
-      LayerDef.AvgPool p = (LayerDef.AvgPool) layer;
-      Pool2dGeometry g =
-          poolGeometry(
-              p.in(),
-              p.out(),
-              p.kernelH(),
-              p.kernelW(),
-              p.strideH(),
-              p.strideW(),
-              p.padTop(),
-              p.padBottom(),
-              p.padLeft(),
-              p.padRight());
+    } else if (layer instanceof LayerDef.AvgPool p) {
+      Pool2dGeometry g = poolGeometry(p);
       boolean includePad = p.countIncludePad();
       return new Step(name, false, (src, dst, n) -> k.avgPool2d(src, n, g, includePad, dst));
     } else if (layer instanceof LayerDef.GlobalAvgPool) {
@@ -765,31 +741,22 @@ public final class CompiledNetwork implements Model {
         c.groups());
   }
 
-  private static Pool2dGeometry poolGeometry(
-      Shape in,
-      Shape out,
-      int kh,
-      int kw,
-      int sh,
-      int sw,
-      int top,
-      int bottom,
-      int left,
-      int right) {
+  private static Pool2dGeometry poolGeometry(LayerDef.Pool2d p) {
+    Shape in = p.in();
     return new Pool2dGeometry(
         in.channels(),
         in.height(),
         in.width(),
-        out.height(),
-        out.width(),
-        kh,
-        kw,
-        sh,
-        sw,
-        top,
-        bottom,
-        left,
-        right);
+        p.out().height(),
+        p.out().width(),
+        p.kernelH(),
+        p.kernelW(),
+        p.strideH(),
+        p.strideW(),
+        p.padTop(),
+        p.padBottom(),
+        p.padLeft(),
+        p.padRight());
   }
 
   // ---- checking the table itself ----
@@ -823,12 +790,27 @@ public final class CompiledNetwork implements Model {
           throw new IllegalArgumentException(
               name + ": output " + out + " should be " + oh + " x " + ow + " for input " + in);
         }
-      } else if (layer instanceof LayerDef.MaxPool || layer instanceof LayerDef.AvgPool) {
+      } else if (layer instanceof LayerDef.Pool2d p) {
         requireSpatial(name, in, out);
-        int[] p = poolParameters(layer);
-        poolGeometry(in, out, p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]);
-        checkPoolOut(name, "height", in.height(), out.height(), p[0], p[2], p[4], p[5]);
-        checkPoolOut(name, "width", in.width(), out.width(), p[1], p[3], p[6], p[7]);
+        poolGeometry(p); // checks positivity
+        checkPoolOut(
+            name,
+            "height",
+            in.height(),
+            out.height(),
+            p.kernelH(),
+            p.strideH(),
+            p.padTop(),
+            p.padBottom());
+        checkPoolOut(
+            name,
+            "width",
+            in.width(),
+            out.width(),
+            p.kernelW(),
+            p.strideW(),
+            p.padLeft(),
+            p.padRight());
         if (out.channels() != in.channels()) {
           throw new IllegalArgumentException(name + ": pooling cannot change channels " + in);
         }
@@ -868,33 +850,6 @@ public final class CompiledNetwork implements Model {
             name + ": negative padding " + Arrays.toString(paddings));
       }
     }
-  }
-
-  private static int[] poolParameters(LayerDef layer) {
-    if (layer instanceof LayerDef.MaxPool) {
-      LayerDef.MaxPool p = (LayerDef.MaxPool) layer;
-      return new int[] {
-        p.kernelH(),
-        p.kernelW(),
-        p.strideH(),
-        p.strideW(),
-        p.padTop(),
-        p.padBottom(),
-        p.padLeft(),
-        p.padRight()
-      };
-    }
-    LayerDef.AvgPool p = (LayerDef.AvgPool) layer;
-    return new int[] {
-      p.kernelH(),
-      p.kernelW(),
-      p.strideH(),
-      p.strideW(),
-      p.padTop(),
-      p.padBottom(),
-      p.padLeft(),
-      p.padRight()
-    };
   }
 
   /**

@@ -37,6 +37,33 @@ public sealed interface LayerDef {
       boolean bias)
       implements LayerDef {}
 
+  /** What max and average pooling share: a window, a stride and padding per side. */
+  sealed interface Pool2d extends LayerDef permits MaxPool, AvgPool {
+    /** Window height. */
+    int kernelH();
+
+    /** Window width. */
+    int kernelW();
+
+    /** Vertical stride. */
+    int strideH();
+
+    /** Horizontal stride. */
+    int strideW();
+
+    /** Rows of padding above. */
+    int padTop();
+
+    /** Rows of padding below. */
+    int padBottom();
+
+    /** Columns of padding on the left. */
+    int padLeft();
+
+    /** Columns of padding on the right. */
+    int padRight();
+  }
+
   /** {@code (N, C, H, W) -> (N, C, OH, OW)}; padded cells never win. */
   record MaxPool(
       String name,
@@ -50,7 +77,7 @@ public sealed interface LayerDef {
       int padBottom,
       int padLeft,
       int padRight)
-      implements LayerDef {}
+      implements Pool2d {}
 
   /** {@code (N, C, H, W) -> (N, C, OH, OW)} with PyTorch's divisor rules. */
   record AvgPool(
@@ -66,7 +93,7 @@ public sealed interface LayerDef {
       int padLeft,
       int padRight,
       boolean countIncludePad)
-      implements LayerDef {}
+      implements Pool2d {}
 
   /** {@code (N, C, H, W) -> (N, C, 1, 1)}. */
   record GlobalAvgPool(String name, Shape in, Shape out) implements LayerDef {}
