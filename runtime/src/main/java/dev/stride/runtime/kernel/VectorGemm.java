@@ -46,6 +46,15 @@ final class VectorGemm {
     final int[] segSrc = new int[VectorConvolution.TILES * (NR + 1)];
     final int[] segCount = new int[VectorConvolution.TILES];
     float[] pad = new float[0];
+    float[] t = new float[0];
+
+    /** Small staging vectors for the Winograd transforms. */
+    float[] t(int size) {
+      if (t.length < size) {
+        t = new float[size];
+      }
+      return t;
+    }
 
     float[] pad(int size) {
       if (pad.length < size) {

@@ -72,6 +72,10 @@ public final class VectorKernels implements Kernels {
   @Override
   public PreparedLayer prepareConv2d(
       Conv2dGeometry g, float[] weight, float[] bias, Activation activation) {
+    WinogradMatrices w = WinogradMatrices.choose(g);
+    if (w != null) {
+      return VectorWinograd.prepare(g, w, weight, bias, activation);
+    }
     return VectorConvolution.prepare(g, weight, bias, activation);
   }
 

@@ -51,6 +51,21 @@ class VectorConvolutionTest {
     int ow = (w + left + right - dw * (kw - 1) - 1) / sw + 1;
     Conv2dGeometry g =
         new Conv2dGeometry(c, h, w, oc, oh, ow, kh, kw, sh, sw, top, left, dh, dw, groups);
+    compare(r, n, g, withBias, act, VectorLayers::conv);
+  }
+
+  /** How a test builds the layer under test. */
+  interface Factory {
+    PreparedLayer prepare(Conv2dGeometry g, float[] weight, float[] bias, Activation act);
+  }
+
+  /**
+   * Random weights, bias and input through {@code factory}'s layer and the scalar one: outputs
+   * within {@link VectorLayers#assertClose}, nothing written past the output, input untouched.
+   */
+  static void compare(
+      Random r, int n, Conv2dGeometry g, boolean withBias, Activation act, Factory factory) {
+    int oc = g.outChannels();
     float[] weight = randoms(r, g.weightSize());
     float[] bias = withBias ? randoms(r, oc) : null;
     float[] input = randoms(r, n * g.inputSize());
@@ -61,7 +76,7 @@ class VectorConvolutionTest {
     ScalarKernels.INSTANCE.prepareConv2d(g, weight, bias, Activation.NONE).run(input, n, pre);
     float[] actual = new float[n * g.outputSize() + 7];
     Arrays.fill(actual, JUNK);
-    VectorLayers.conv(g, weight, bias, act).run(input, n, actual);
+    factory.prepare(g, weight, bias, act).run(input, n, actual);
     String what = g + " n=" + n + " bias=" + withBias + " " + act;
     VectorLayers.assertClose(expected, pre, actual, expected.length, what);
     for (int i = expected.length; i < actual.length; i++) {
@@ -210,6 +225,12 @@ class VectorConvolutionTest {
     Conv2dGeometry g = new Conv2dGeometry(96, 26, 26, 256, 26, 26, 5, 5, 1, 1, 2, 2, 1, 1, 1);
     PreparedLayer layer =
         VectorLayers.conv(g, randoms(r, g.weightSize()), randoms(r, 256), Activation.RELU);
+    assertConcurrentRunsMatchAlone(r, g, layer);
+  }
+
+  /** Four threads running {@code layer} at once get, five times over, their results alone. */
+  static void assertConcurrentRunsMatchAlone(Random r, Conv2dGeometry g, PreparedLayer layer)
+      throws Exception {
     int threads = 4;
     List<float[]> inputs = new ArrayList<>();
     List<float[]> alone = new ArrayList<>();

@@ -52,6 +52,25 @@ final class VectorLayers {
         act);
   }
 
+  /** The Winograd layer for {@code w}, whatever {@link WinogradMatrices#choose} would say. */
+  static PreparedLayer winograd(
+      Conv2dGeometry g, WinogradMatrices w, float[] weight, float[] bias, Activation act) {
+    return call(
+        "dev.stride.runtime.kernel.VectorWinograd",
+        new Class<?>[] {
+          Conv2dGeometry.class,
+          WinogradMatrices.class,
+          float[].class,
+          float[].class,
+          Activation.class
+        },
+        g,
+        w,
+        weight,
+        bias,
+        act);
+  }
+
   static PreparedLayer linear(
       int inFeatures, int outFeatures, float[] weight, float[] bias, Activation act) {
     return call(

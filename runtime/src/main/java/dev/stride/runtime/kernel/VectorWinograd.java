@@ -1,0 +1,602 @@
+package dev.stride.runtime.kernel;
+
+import static dev.stride.runtime.kernel.VectorGemm.L;
+import static dev.stride.runtime.kernel.VectorGemm.MR;
+import static dev.stride.runtime.kernel.VectorGemm.NR;
+import static dev.stride.runtime.kernel.VectorGemm.SPECIES;
+
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Winograd convolution for square 3x3 and 5x5 filters at stride 1: {@link WinogradMatrices} F(2x2,
+ * 3x3) and F(2x2, 5x5) turn each 2 x 2 block of outputs ("tile") into {@code n x n} independent
+ * products ({@code n = r + 1}), so the multiply-adds drop from {@code 4 r^2} to {@code n^2} per
+ * tile: 2.25x fewer for 3x3, 2.78x for 5x5. The products summed over input channels are {@code n^2}
+ * GEMMs, {@code M_xi[OC, tiles] = U_xi[OC, C] x V_xi[C, tiles]}, run on the same 8 x 48
+ * micro-kernel as {@link VectorConvolution}, with the transformed filters {@code U} packed once at
+ * load and the transformed inputs {@code V} built per 48-tile panel, the way im2col panels are.
+ *
+ * <p>Layout. Each task copies the samples it needs into a per-thread "phase" buffer: per channel,
+ * the zero-padded input split into {@code 2 x 2} planes by row and column parity, each {@code (Ty +
+ * A) x (Tx + A)} with {@code Tx = ceil(OW / 2)} tiles per row and {@code A = (n - 1) / 2}. Tile
+ * {@code (ty, tx)}'s input value {@code (a, b)} is then at plane {@code (a % 2, b % 2)}, offset
+ * {@code (ty + a / 2) * (Tx + A) + tx + b / 2}: numbering tiles {@code ty * (Tx + A) + tx}, the
+ * values of 16 consecutive tiles are one unaligned vector load, so both transforms run 16 tiles per
+ * instruction. The price is {@code A} unused tile columns per tile row, computed and dropped
+ * (AlexNet's 12 x 12 layers: 7 columns for 6 tiles; 26 x 26: 15 for 13).
+ *
+ * <p>Per 48-tile panel: the input transform {@code V = BT d B} for all channels into {@code n^2} B
+ * panels; then per block of output channels, the {@code n^2} GEMMs into a {@code M} block that
+ * stays in L2, and the output transform {@code Y = AT M A}, bias, activation and the scatter of
+ * each tile's 2 x 2 outputs. Work splits over panels, and over output channels when there are fewer
+ * panels than 4 per thread (batch 1), each such task transforming its panel's input again.
+ *
+ * <p>Accuracy: the transforms round differently from a direct sum; against double-precision sums
+ * the largest error is about 6e-7 (3x3) and 3e-6 (5x5) of the output's magnitude at AlexNet's
+ * channel counts, where direct float sums are near 1e-7 (see {@code VectorWinogradTest}).
+ */
+final class VectorWinograd {
+  /** Output-channel rows per GEMM block: {@code n^2} such {@code M} blocks of 48 columns. */
+  private static final int BLOCK_FLOATS = 1 << 16;
+
+  private VectorWinograd() {}
+
+  /** The layer for {@code w = WinogradMatrices.choose(g)}. */
+  static PreparedLayer prepare(
+      Conv2dGeometry g, WinogradMatrices w, float[] weight, float[] bias, Activation activation) {
+    return new Layer(g, w, weight, bias, activation);
+  }
+
+  private static final class Layer implements PreparedLayer {
+    private final Conv2dGeometry g;
+    private final Activation activation;
+    private final float[] bias;
+    private final int m;
+    private final int n;
+    private final int products;
+    private final int channels;
+    private final int outChannels;
+    private final int ocPanels;
+    private final int kBlocks;
+    private final int kc;
+    private final int blockPanels;
+
+    /**
+     * 3 or 5 for {@link WinogradMatrices#F2X3} / {@link WinogradMatrices#F2X5}'s unrolled
+     * transforms, 0 for the table-driven ones (any other matrices; tests).
+     */
+    private final int unrolled;
+
+    /** Tiles per row and per column; unused tile columns per row; phase plane sides and size. */
+    private final int tilesX;
+
+    private final int tilesY;
+    private final int planeW;
+    private final int planeSize;
+    private final int columnsPerSample;
+    private final int sampleFloats;
+
+    /** Transformed filters: per product {@code xi}, {@code U_xi} packed into 8-row panels. */
+    private final float[] packed;
+
+    /** Offset of input value {@code (a, b)} of a tile from the tile's base, {@code [a * n + b]}. */
+    private final int[] inOff;
+
+    /** Phase-buffer offset of padded row {@code y + padTop} / column {@code x + padLeft}. */
+    private final int[] rowOff;
+
+    private final int[] colOff;
+
+    /** Nonzeros of BT and AT per row: {@code [start[i], start[i + 1])} into index/coefficient. */
+    private final int[] btStart;
+
+    private final int[] btIndex;
+    private final float[] btCoef;
+    private final int[] atStart;
+    private final int[] atIndex;
+    private final float[] atCoef;
+
+    Layer(
+        Conv2dGeometry g, WinogradMatrices w, float[] weight, float[] bias, Activation activation) {
+      this.g = g;
+      this.activation = activation;
+      this.bias = bias == null ? null : bias.clone();
+      this.m = w.m();
+      this.n = w.n();
+      this.products = n * n;
+      this.channels = g.inChannels();
+      this.outChannels = g.outChannels();
+      this.ocPanels = (outChannels + MR - 1) / MR;
+      this.kBlocks = (channels + VectorConvolution.KC - 1) / VectorConvolution.KC;
+      this.kc = (channels + kBlocks - 1) / kBlocks;
+      this.blockPanels = Math.max(1, BLOCK_FLOATS / (products * MR * NR));
+      this.unrolled = w == WinogradMatrices.F2X3 ? 3 : w == WinogradMatrices.F2X5 ? 5 : 0;
+      int a = (n - 1) / m;
+      this.tilesY = (g.outHeight() + m - 1) / m;
+      this.tilesX = (g.outWidth() + m - 1) / m;
+      this.planeW = tilesX + a;
+      int planeH = tilesY + a;
+      this.planeSize = planeH * planeW;
+      this.columnsPerSample = tilesY * planeW;
+      this.sampleFloats = channels * m * m * planeSize;
+      this.inOff = new int[products];
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+          inOff[i * n + j] = ((i % m) * m + j % m) * planeSize + (i / m) * planeW + j / m;
+        }
+      }
+      this.rowOff = new int[g.inHeight()];
+      for (int y = 0; y < rowOff.length; y++) {
+        int py = y + g.padTop();
+        rowOff[y] = py / m < planeH ? (py % m) * m * planeSize + (py / m) * planeW : -1;
+      }
+      this.colOff = new int[g.inWidth()];
+      for (int x = 0; x < colOff.length; x++) {
+        int px = x + g.padLeft();
+        colOff[x] = px / m < planeW ? (px % m) * planeSize + px / m : -1;
+      }
+      int[][] bt = nonzeros(w.bt(), n, n);
+      this.btStart = bt[0];
+      this.btIndex = bt[1];
+      this.btCoef = coefficients(w.bt(), n, bt);
+      int[][] at = nonzeros(w.at(), m, n);
+      this.atStart = at[0];
+      this.atIndex = at[1];
+      this.atCoef = coefficients(w.at(), n, at);
+      float[] u = w.transformFilters(weight, outChannels * channels);
+      this.packed = new float[Math.multiplyExact(products * ocPanels * MR, channels)];
+      for (int xi = 0; xi < products; xi++) {
+        VectorGemm.packRowPanels(
+            u,
+            xi * outChannels * channels,
+            outChannels,
+            channels,
+            packed,
+            xi * ocPanels * MR * channels);
+      }
+    }
+
+    /** Row starts and column indices of the nonzeros of a {@code rows x cols} matrix. */
+    private static int[][] nonzeros(double[] matrix, int rows, int cols) {
+      int[] start = new int[rows + 1];
+      int count = 0;
+      for (double v : matrix) {
+        count += v != 0 ? 1 : 0;
+      }
+      int[] index = new int[count];
+      int q = 0;
+      for (int i = 0; i < rows; i++) {
+        start[i] = q;
+        for (int j = 0; j < cols; j++) {
+          if (matrix[i * cols + j] != 0) {
+            index[q++] = j;
+          }
+        }
+      }
+      start[rows] = q;
+      return new int[][] {start, index};
+    }
+
+    private static float[] coefficients(double[] matrix, int cols, int[][] nz) {
+      float[] coef = new float[nz[1].length];
+      for (int i = 0; i + 1 < nz[0].length; i++) {
+        for (int q = nz[0][i]; q < nz[0][i + 1]; q++) {
+          coef[q] = (float) matrix[i * cols + nz[1][q]];
+        }
+      }
+      return coef;
+    }
+
+    @Override
+    public void run(float[] input, int samples, float[] output) {
+      long columns = (long) samples * columnsPerSample;
+      int units = Math.toIntExact((columns + NR - 1) / NR);
+      double flops =
+          2.0 * outChannels * channels * products * columns; // the products actually computed
+      int threads = Parallel.threads();
+      if (threads == 1 || flops < VectorConvolution.INLINE_FLOPS) {
+        compute(input, samples, output, 0, units, 0, ocPanels);
+        return;
+      }
+      int target = threads * 4;
+      if (units >= target) {
+        Parallel.forEach(
+            target,
+            i ->
+                compute(
+                    input,
+                    samples,
+                    output,
+                    (int) ((long) units * i / target),
+                    (int) ((long) units * (i + 1) / target),
+                    0,
+                    ocPanels));
+        return;
+      }
+      // Few panels (batch 1): split the output channels too, into as few chunks as give every
+      // thread an equal share, since each chunk transforms its panel's input again.
+      int rowChunks = 1;
+      while (rowChunks < ocPanels
+          && (units * rowChunks < 2 * threads
+              || (units * rowChunks < target && units * rowChunks % threads != 0))) {
+        rowChunks++;
+      }
+      int chunks = rowChunks;
+      Parallel.forEach(
+          units * chunks,
+          i -> {
+            int unit = i / chunks;
+            int chunk = i % chunks;
+            compute(
+                input,
+                samples,
+                output,
+                unit,
+                unit + 1,
+                ocPanels * chunk / chunks,
+                ocPanels * (chunk + 1) / chunks);
+          });
+    }
+
+    /** Panels {@code [unitFrom, unitTo)} times output-channel panels {@code [pFrom, pTo)}. */
+    private void compute(
+        float[] input, int samples, float[] output, int unitFrom, int unitTo, int pFrom, int pTo) {
+      if (pFrom >= pTo) {
+        return;
+      }
+      VectorGemm.Scratch s = VectorGemm.SCRATCH.get();
+      // One spare row per product: the last channel's vector stores may run past the panel.
+      int productStride = (channels + 1) * NR;
+      float[] b = s.b(products * productStride);
+      int blockRows = blockPanels * MR;
+      float[] c = s.c(products * blockRows * NR);
+      float[] t = s.t(products * L + m * m * L);
+      int[] colOut = s.segSrc;
+      int[] colRows = s.segLen;
+      int[] colCols = s.segPos;
+      long total = (long) samples * columnsPerSample;
+      int window = Math.max(1, (1 << 17) / sampleFloats);
+      // Vector loads of the last tiles run past the last plane by up to L + (A + 1) * planeW.
+      int slack = 2 * L + 2 * planeW + 2;
+      int padFrom = 0;
+      int padTo = 0;
+      float[] phase = null;
+      int plane = g.outHeight() * g.outWidth();
+      for (int u = unitFrom; u < unitTo; u++) {
+        long col0 = (long) u * NR;
+        int valid = (int) Math.min(NR, total - col0);
+        int first = (int) (col0 / columnsPerSample);
+        int last = (int) ((col0 + valid - 1) / columnsPerSample);
+        if (phase == null || first < padFrom || last >= padTo) {
+          padFrom = first;
+          padTo = Math.max(last + 1, Math.min(samples, first + window));
+          phase = s.pad((padTo - padFrom) * sampleFloats + slack);
+          phases(input, padFrom, padTo, phase, slack);
+        }
+        for (int j = 0; j < valid; j++) {
+          long col = col0 + j;
+          int sample = (int) (col / columnsPerSample);
+          int local = (int) (col - (long) sample * columnsPerSample);
+          int ty = local / planeW;
+          int tx = local - ty * planeW;
+          if (tx >= tilesX) {
+            colOut[j] = -1;
+            continue;
+          }
+          colOut[j] = sample * g.outputSize() + ty * m * g.outWidth() + tx * m;
+          colRows[j] = Math.min(m, g.outHeight() - ty * m);
+          colCols[j] = Math.min(m, g.outWidth() - tx * m);
+        }
+        // Input transform, one run of tiles of one sample at a time; whole vectors, whose overrun
+        // past a run is overwritten by the next run or lands in unused columns / the spare row.
+        for (int ch = 0; ch < channels; ch++) {
+          int j = 0;
+          while (j < valid) {
+            long col = col0 + j;
+            int sample = (int) (col / columnsPerSample);
+            int local = (int) (col - (long) sample * columnsPerSample);
+            int len = Math.min(valid - j, columnsPerSample - local);
+            int base = (sample - padFrom) * sampleFloats + ch * m * m * planeSize + local;
+            for (int q = 0; q < len; q += L) {
+              if (unrolled == 3) {
+                inputTransform3(phase, base + q, t, b, ch * NR + j + q, productStride);
+              } else if (unrolled == 5) {
+                inputTransform5(phase, base + q, t, b, ch * NR + j + q, productStride);
+              } else {
+                inputTransform(phase, base + q, t, b, ch * NR + j + q, productStride);
+              }
+            }
+            j += len;
+          }
+        }
+        for (int pb = pFrom; pb < pTo; pb += blockPanels) {
+          int pe = Math.min(pTo, pb + blockPanels);
+          for (int kb = 0; kb < kBlocks; kb++) {
+            int k0 = kb * kc;
+            int kLen = Math.min(kc, channels - k0);
+            for (int xi = 0; xi < products; xi++) {
+              int aBase = xi * ocPanels * MR * channels + k0 * MR;
+              for (int p = pb; p < pe; p++) {
+                VectorGemm.microKernel(
+                    packed,
+                    aBase + p * MR * channels,
+                    b,
+                    xi * productStride + k0 * NR,
+                    kLen,
+                    c,
+                    (xi * blockRows + (p - pb) * MR) * NR,
+                    NR,
+                    kb > 0);
+              }
+            }
+          }
+          int rowTo = Math.min(pe * MR, outChannels);
+          for (int oc = pb * MR; oc < rowTo; oc++) {
+            int row = oc - pb * MR;
+            float bv = bias == null ? 0f : bias[oc];
+            for (int j = 0; j < valid; j += L) {
+              int y =
+                  unrolled == 3
+                      ? outputTransform3(c, row * NR + j, blockRows * NR, t)
+                      : unrolled == 5
+                          ? outputTransform5(c, row * NR + j, blockRows * NR, t)
+                          : outputTransform(c, row * NR + j, blockRows * NR, t);
+              VectorGemm.biasActivate(t, y, t, y, m * m * L, bv, activation);
+              int lanes = Math.min(L, valid - j);
+              for (int l = 0; l < lanes; l++) {
+                int o = colOut[j + l];
+                if (o < 0) {
+                  continue;
+                }
+                o += oc * plane;
+                int rows = colRows[j + l];
+                int cols = colCols[j + l];
+                for (int dy = 0; dy < rows; dy++) {
+                  for (int dx = 0; dx < cols; dx++) {
+                    output[o + dy * g.outWidth() + dx] = t[y + (dy * m + dx) * L + l];
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+
+    /**
+     * {@code V = BT d B} for 16 tiles of one channel: {@code d[a][b]} at {@code phase[base +
+     * inOff[a * n + b]]}; {@code V[i][j]} goes to {@code b[(i * n + j) * productStride + bOff]}.
+     */
+    private void inputTransform(
+        float[] phase, int base, float[] t, float[] b, int bOff, int productStride) {
+      for (int col = 0; col < n; col++) {
+        for (int i = 0; i < n; i++) {
+          FloatVector acc = FloatVector.zero(SPECIES);
+          for (int q = btStart[i]; q < btStart[i + 1]; q++) {
+            acc =
+                FloatVector.fromArray(SPECIES, phase, base + inOff[btIndex[q] * n + col])
+                    .fma(FloatVector.broadcast(SPECIES, btCoef[q]), acc);
+          }
+          acc.intoArray(t, (i * n + col) * L);
+        }
+      }
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+          FloatVector acc = FloatVector.zero(SPECIES);
+          for (int q = btStart[j]; q < btStart[j + 1]; q++) {
+            acc =
+                FloatVector.fromArray(SPECIES, t, (i * n + btIndex[q]) * L)
+                    .fma(FloatVector.broadcast(SPECIES, btCoef[q]), acc);
+          }
+          acc.intoArray(b, (i * n + j) * productStride + bOff);
+        }
+      }
+    }
+
+    /**
+     * {@code Y = AT M A} for 16 tiles of one output channel, {@code M[xi]} at {@code c[cOff + xi *
+     * xiStride]}; writes {@code Y[i][j]} to {@code t[y + (i * m + j) * L]} and returns {@code y}.
+     */
+    private int outputTransform(float[] c, int cOff, int xiStride, float[] t) {
+      int y = products * L;
+      for (int col = 0; col < n; col++) {
+        for (int i = 0; i < m; i++) {
+          FloatVector acc = FloatVector.zero(SPECIES);
+          for (int q = atStart[i]; q < atStart[i + 1]; q++) {
+            acc =
+                FloatVector.fromArray(SPECIES, c, cOff + (atIndex[q] * n + col) * xiStride)
+                    .fma(FloatVector.broadcast(SPECIES, atCoef[q]), acc);
+          }
+          acc.intoArray(t, (i * n + col) * L);
+        }
+      }
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < m; j++) {
+          FloatVector acc = FloatVector.zero(SPECIES);
+          for (int q = atStart[j]; q < atStart[j + 1]; q++) {
+            acc =
+                FloatVector.fromArray(SPECIES, t, (i * n + atIndex[q]) * L)
+                    .fma(FloatVector.broadcast(SPECIES, atCoef[q]), acc);
+          }
+          acc.intoArray(t, y + (i * m + j) * L);
+        }
+      }
+      return y;
+    }
+
+    // ---- unrolled transforms for F(2x2, 3x3) and F(2x2, 5x5) ----
+    // The table-driven loops above spend more on indexing than on arithmetic (AlexNet batch 32:
+    // transforms took ~30% of the Winograd layers); these apply the same matrices (asserted equal
+    // in WinogradMatricesTest) one 1-D pass at a time, loading and storing whole vectors, so no
+    // FloatVector crosses a method boundary.
+
+    /** {@link #inputTransform} for {@link WinogradMatrices#F2X3}: rows of d, then columns. */
+    private void inputTransform3(
+        float[] phase, int base, float[] t, float[] b, int bOff, int productStride) {
+      for (int a = 0; a < 4; a++) {
+        int row = base + inOff[a * 4];
+        bt4(phase, row, row + inOff[1], row + inOff[2], row + inOff[3], t, a * 4 * L, L);
+      }
+      for (int j = 0; j < 4; j++) {
+        int t0 = j * L;
+        bt4(
+            t,
+            t0,
+            t0 + 4 * L,
+            t0 + 8 * L,
+            t0 + 12 * L,
+            b,
+            j * productStride + bOff,
+            4 * productStride);
+      }
+    }
+
+    /**
+     * BT of F(2, 3) on four vectors: {@code (x2 - x0, x1 + x2, x2 - x1, x3 - x1)} to {@code dst[d +
+     * i * step]}.
+     */
+    private static void bt4(
+        float[] src, int o0, int o1, int o2, int o3, float[] dst, int d, int step) {
+      FloatVector x0 = FloatVector.fromArray(SPECIES, src, o0);
+      FloatVector x1 = FloatVector.fromArray(SPECIES, src, o1);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, src, o2);
+      FloatVector x3 = FloatVector.fromArray(SPECIES, src, o3);
+      x2.sub(x0).intoArray(dst, d);
+      x1.add(x2).intoArray(dst, d + step);
+      x2.sub(x1).intoArray(dst, d + 2 * step);
+      x3.sub(x1).intoArray(dst, d + 3 * step);
+    }
+
+    /** {@link #inputTransform} for {@link WinogradMatrices#F2X5}: rows of d, then columns. */
+    private void inputTransform5(
+        float[] phase, int base, float[] t, float[] b, int bOff, int productStride) {
+      for (int a = 0; a < 6; a++) {
+        int row = base + inOff[a * 6];
+        bt6(phase, row, inOff[1], inOff[2], inOff[3], inOff[4], inOff[5], t, a * 6 * L, L);
+      }
+      for (int j = 0; j < 6; j++) {
+        bt6(
+            t,
+            j * L,
+            6 * L,
+            12 * L,
+            18 * L,
+            24 * L,
+            30 * L,
+            b,
+            j * productStride + bOff,
+            6 * productStride);
+      }
+    }
+
+    /**
+     * BT of F(2, 5) on six vectors at {@code src[o], src[o + e1], ..., src[o + e5]}: rows {@code
+     * (4, 0, -5, 0, 1, 0), (0, -4, -4, 1, 1, 0), (0, 4, -4, -1, 1, 0), (0, -2, -1, 2, 1, 0), (0, 2,
+     * -1, -2, 1, 0), (0, 4, 0, -5, 0, 1)} to {@code dst[d + i * step]}.
+     */
+    private static void bt6(
+        float[] src, int o, int e1, int e2, int e3, int e4, int e5, float[] dst, int d, int step) {
+      FloatVector x0 = FloatVector.fromArray(SPECIES, src, o);
+      FloatVector x1 = FloatVector.fromArray(SPECIES, src, o + e1);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, src, o + e2);
+      FloatVector x3 = FloatVector.fromArray(SPECIES, src, o + e3);
+      FloatVector x4 = FloatVector.fromArray(SPECIES, src, o + e4);
+      FloatVector x5 = FloatVector.fromArray(SPECIES, src, o + e5);
+      FloatVector four = FloatVector.broadcast(SPECIES, 4f);
+      FloatVector minusFour = FloatVector.broadcast(SPECIES, -4f);
+      FloatVector minusFive = FloatVector.broadcast(SPECIES, -5f);
+      FloatVector two = FloatVector.broadcast(SPECIES, 2f);
+      x0.fma(four, x2.fma(minusFive, x4)).intoArray(dst, d);
+      FloatVector p = x2.fma(minusFour, x4); // x4 - 4 x2
+      FloatVector q = x1.fma(minusFour, x3); // x3 - 4 x1
+      p.add(q).intoArray(dst, d + step);
+      p.sub(q).intoArray(dst, d + 2 * step);
+      FloatVector u = x4.sub(x2);
+      FloatVector v = x3.sub(x1);
+      v.fma(two, u).intoArray(dst, d + 3 * step);
+      v.neg().fma(two, u).intoArray(dst, d + 4 * step);
+      x1.fma(four, x3.fma(minusFive, x5)).intoArray(dst, d + 5 * step);
+    }
+
+    /** {@link #outputTransform} for {@link WinogradMatrices#F2X3}: columns of M, then rows. */
+    private int outputTransform3(float[] c, int cOff, int xiStride, float[] t) {
+      int y = products * L;
+      for (int col = 0; col < 4; col++) {
+        int o = cOff + col * xiStride;
+        at4(c, o, o + 4 * xiStride, o + 8 * xiStride, o + 12 * xiStride, t, col * L, 4 * L);
+      }
+      for (int i = 0; i < 2; i++) {
+        int o = i * 4 * L;
+        at4(t, o, o + L, o + 2 * L, o + 3 * L, t, y + i * 2 * L, L);
+      }
+      return y;
+    }
+
+    /** AT of F(2, 3) on four vectors: {@code (x0 + x1 + x2, x1 - x2 + x3)}. */
+    private static void at4(
+        float[] src, int o0, int o1, int o2, int o3, float[] dst, int d, int step) {
+      FloatVector x1 = FloatVector.fromArray(SPECIES, src, o1);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, src, o2);
+      FloatVector.fromArray(SPECIES, src, o0).add(x1).add(x2).intoArray(dst, d);
+      x1.sub(x2).add(FloatVector.fromArray(SPECIES, src, o3)).intoArray(dst, d + step);
+    }
+
+    /** {@link #outputTransform} for {@link WinogradMatrices#F2X5}: columns of M, then rows. */
+    private int outputTransform5(float[] c, int cOff, int xiStride, float[] t) {
+      int y = products * L;
+      for (int col = 0; col < 6; col++) {
+        at6(c, cOff + col * xiStride, 6 * xiStride, t, col * L, 6 * L);
+      }
+      for (int i = 0; i < 2; i++) {
+        at6(t, i * 6 * L, L, t, y + i * 2 * L, L);
+      }
+      return y;
+    }
+
+    /**
+     * AT of F(2, 5) on six vectors {@code src[o + k * e]}: {@code (x0 + x1 + x2 + x3 + x4, x1 - x2
+     * + 2 x3 - 2 x4 + x5)}.
+     */
+    private static void at6(float[] src, int o, int e, float[] dst, int d, int step) {
+      FloatVector x1 = FloatVector.fromArray(SPECIES, src, o + e);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, src, o + 2 * e);
+      FloatVector x3 = FloatVector.fromArray(SPECIES, src, o + 3 * e);
+      FloatVector x4 = FloatVector.fromArray(SPECIES, src, o + 4 * e);
+      FloatVector.fromArray(SPECIES, src, o).add(x1).add(x2).add(x3.add(x4)).intoArray(dst, d);
+      x3.sub(x4)
+          .fma(FloatVector.broadcast(SPECIES, 2f), x1.sub(x2))
+          .add(FloatVector.fromArray(SPECIES, src, o + 5 * e))
+          .intoArray(dst, d + step);
+    }
+
+    /**
+     * Copies samples {@code [from, to)} into {@code phase} as {@code (sample, channel, row parity,
+     * column parity, Ty + A, Tx + A)}, zeros elsewhere (padding, and {@code slack} floats after).
+     */
+    private void phases(float[] input, int from, int to, float[] phase, int slack) {
+      int size = (to - from) * sampleFloats;
+      java.util.Arrays.fill(phase, 0, size + slack, 0f);
+      int h = g.inHeight();
+      int w = g.inWidth();
+      int channelFloats = m * m * planeSize;
+      for (int sample = from; sample < to; sample++) {
+        for (int ch = 0; ch < channels; ch++) {
+          int src = sample * g.inputSize() + ch * h * w;
+          int dst = (sample - from) * sampleFloats + ch * channelFloats;
+          for (int y = 0; y < h; y++) {
+            int ro = rowOff[y];
+            if (ro < 0) {
+              continue;
+            }
+            for (int x = 0; x < w; x++) {
+              int co = colOff[x];
+              if (co >= 0) {
+                phase[dst + ro + co] = input[src + y * w + x];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,246 @@
+package dev.stride.runtime.kernel;
+
+/**
+ * The three matrices of Winograd's minimal filtering algorithm F(m, r) (Lavin and Gray, "Fast
+ * Algorithms for Convolutional Neural Networks", 2015): for an input run {@code d} of {@code n = m
+ * + r - 1} values and a filter {@code g} of {@code r} taps, the {@code m} outputs of the
+ * correlation {@code y[i] = sum_k d[i + k] g[k]} are {@code y = AT [(G g) . (BT d)]}, with {@code
+ * .} the elementwise product; nested in two dimensions, {@code Y = AT [(G g GT) . (BT d B)] A}
+ * costs {@code n^2} multiplications per {@code m x m} outputs instead of {@code m^2 r^2}.
+ *
+ * <p>The matrices come from the Toom-Cook construction on {@code n - 1} finite points and the point
+ * at infinity: {@code AT} and {@code G} are Vandermonde matrices of the points ({@code G}'s rows
+ * scaled by the Lagrange denominators, so {@code BT} stays small), and {@code BT} is solved for in
+ * double precision from the defining identity {@code sum_j AT[i][j] G[j][k] BT[j][l] = [l == i +
+ * k]}; {@link #of} refuses points for which that system has no exact solution.
+ *
+ * @param m outputs per tile side
+ * @param r filter taps per side
+ * @param at {@code m x n}, row-major
+ * @param g {@code n x r}, row-major
+ * @param bt {@code n x n}, row-major
+ */
+record WinogradMatrices(int m, int r, double[] at, double[] g, double[] bt) {
+  /** Points 0, 1, -1 (and infinity): the transforms are additions only. */
+  static final WinogradMatrices F2X3 = of(2, 3, 0, 1, -1);
+
+  /** Points 0, +-1, +-2 (and infinity): the smallest integer points for n = 6. */
+  static final WinogradMatrices F2X5 = of(2, 5, 0, 1, -1, 2, -2);
+
+  /**
+   * {@code -Dstride.winograd=false} turns the Winograd path off (default on): the vector kernels'
+   * convolutions then all take the im2col GEMM, whose rounding is that of a plain dot product.
+   */
+  static final String PROPERTY = "stride.winograd";
+
+  /**
+   * Fewest input and output channels: the transforms cost per channel about what 16 output
+   * channels' products cost, so below this the direct GEMM wins.
+   */
+  static final int MIN_CHANNELS = 16;
+
+  /**
+   * The matrices for a convolution the vector kernels should run as Winograd, or null: square 3x3
+   * (F(2x2, 3x3)) or 5x5 (F(2x2, 5x5)) filters, stride 1, no dilation, one group, at least {@link
+   * #MIN_CHANNELS} channels in and out, an output large enough that the products computed
+   * (including each tile's cut-off outputs and the layout's unused tile columns) are under 80% of
+   * the direct count, and {@link #PROPERTY} not {@code false}.
+   */
+  static WinogradMatrices choose(Conv2dGeometry g) {
+    if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true"))) {
+      return null;
+    }
+    int r = g.kernelHeight();
+    if (g.groups() != 1
+        || r != g.kernelWidth()
+        || (r != 3 && r != 5)
+        || g.strideHeight() != 1
+        || g.strideWidth() != 1
+        || g.dilationHeight() != 1
+        || g.dilationWidth() != 1
+        || g.inChannels() < MIN_CHANNELS
+        || g.outChannels() < MIN_CHANNELS) {
+      return null;
+    }
+    WinogradMatrices w = r == 3 ? F2X3 : F2X5;
+    return w.computedProducts(g) * 5 < (long) r * r * g.outHeight() * g.outWidth() * 4 ? w : null;
+  }
+
+  /**
+   * Products per sample of the vector layout: {@code n^2} per tile column, {@code ceil(OH / m)}
+   * rows of {@code ceil(OW / m) + (n - 1) / m} columns (see {@code VectorWinograd}).
+   */
+  long computedProducts(Conv2dGeometry g) {
+    int n = n();
+    long columns =
+        (long) ((g.outHeight() + m - 1) / m) * ((g.outWidth() + m - 1) / m + (n - 1) / m);
+    return (long) n * n * columns;
+  }
+
+  /** Tile side {@code n = m + r - 1}: input values per tile side, and products per side. */
+  int n() {
+    return m + r - 1;
+  }
+
+  /**
+   * F(m, r) on the given {@code m + r - 2} distinct finite points; small integers and halves
+   * ({@code 0, 1, -1, 2, -2, 1/2, ...}) keep the transforms' rounding error small.
+   */
+  static WinogradMatrices of(int m, int r, double... points) {
+    int n = m + r - 1;
+    if (m < 1 || r < 1 || points.length != n - 1) {
+      throw new IllegalArgumentException(
+          "F(" + m + ", " + r + ") needs " + (n - 1) + " points, got " + points.length);
+    }
+    double[] at = new double[m * n];
+    double[] g = new double[n * r];
+    for (int j = 0; j < n - 1; j++) {
+      double denominator = 1;
+      for (int l = 0; l < n - 1; l++) {
+        if (l != j) {
+          denominator *= points[j] - points[l];
+        }
+      }
+      if (denominator == 0) {
+        throw new IllegalArgumentException("points must be distinct");
+      }
+      for (int i = 0; i < m; i++) {
+        at[i * n + j] = Math.pow(points[j], i);
+      }
+      for (int k = 0; k < r; k++) {
+        g[j * r + k] = Math.pow(points[j], k) / denominator;
+      }
+    }
+    at[(m - 1) * n + n - 1] = 1;
+    g[(n - 1) * r + r - 1] = 1;
+    double[] bt = new double[n * n];
+    // For each column l of BT: sum_j (AT[i][j] G[j][k]) BT[j][l] = [l == i + k], m*r equations in
+    // n unknowns, solved by least squares (normal equations) and then checked exactly.
+    double[][] system = new double[m * r][n];
+    for (int i = 0; i < m; i++) {
+      for (int k = 0; k < r; k++) {
+        for (int j = 0; j < n; j++) {
+          system[i * r + k][j] = at[i * n + j] * g[j * r + k];
+        }
+      }
+    }
+    for (int l = 0; l < n; l++) {
+      double[] rhs = new double[m * r];
+      for (int i = 0; i < m; i++) {
+        for (int k = 0; k < r; k++) {
+          rhs[i * r + k] = l == i + k ? 1 : 0;
+        }
+      }
+      double[] x = leastSquares(system, rhs, n);
+      for (int j = 0; j < n; j++) {
+        // The entries are small dyadic rationals for the usual points: drop the solver's noise.
+        double snapped = Math.rint(x[j] * 1024) / 1024;
+        bt[j * n + l] = Math.abs(x[j] - snapped) < 1e-9 ? snapped : x[j];
+      }
+    }
+    WinogradMatrices w = new WinogradMatrices(m, r, at, g, bt);
+    double residual = w.residual();
+    if (residual > 1e-9) {
+      throw new IllegalArgumentException(
+          "no exact F(" + m + ", " + r + ") on these points: residual " + residual);
+    }
+    return w;
+  }
+
+  /** Largest deviation from the defining identity; 0 for exact matrices. */
+  double residual() {
+    int n = n();
+    double worst = 0;
+    for (int i = 0; i < m; i++) {
+      for (int k = 0; k < r; k++) {
+        for (int l = 0; l < n; l++) {
+          double sum = 0;
+          for (int j = 0; j < n; j++) {
+            sum += at[i * n + j] * g[j * r + k] * bt[j * n + l];
+          }
+          worst = Math.max(worst, Math.abs(sum - (l == i + k ? 1 : 0)));
+        }
+      }
+    }
+    return worst;
+  }
+
+  /**
+   * {@code U = G w GT} for each of the {@code rows} filters {@code w (r x r)} at {@code weight[row
+   * * r * r]}: {@code u[xi * rows + row]} for {@code xi < n * n}, rounded once to float from
+   * double.
+   */
+  float[] transformFilters(float[] weight, int rows) {
+    int n = n();
+    float[] u = new float[n * n * rows];
+    double[] t = new double[n * r];
+    for (int row = 0; row < rows; row++) {
+      int w = row * r * r;
+      for (int i = 0; i < n; i++) {
+        for (int b = 0; b < r; b++) {
+          double s = 0;
+          for (int a = 0; a < r; a++) {
+            s += g[i * r + a] * weight[w + a * r + b];
+          }
+          t[i * r + b] = s;
+        }
+      }
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+          double s = 0;
+          for (int b = 0; b < r; b++) {
+            s += t[i * r + b] * g[j * r + b];
+          }
+          u[(i * n + j) * rows + row] = (float) s;
+        }
+      }
+    }
+    return u;
+  }
+
+  private static double[] leastSquares(double[][] a, double[] y, int n) {
+    double[][] normal = new double[n][n + 1];
+    for (int p = 0; p < n; p++) {
+      for (int q = 0; q < n; q++) {
+        double s = 0;
+        for (int e = 0; e < a.length; e++) {
+          s += a[e][p] * a[e][q];
+        }
+        normal[p][q] = s;
+      }
+      double s = 0;
+      for (int e = 0; e < a.length; e++) {
+        s += a[e][p] * y[e];
+      }
+      normal[p][n] = s;
+    }
+    // Gaussian elimination with partial pivoting.
+    for (int col = 0; col < n; col++) {
+      int pivot = col;
+      for (int row = col + 1; row < n; row++) {
+        if (Math.abs(normal[row][col]) > Math.abs(normal[pivot][col])) {
+          pivot = row;
+        }
+      }
+      double[] swap = normal[col];
+      normal[col] = normal[pivot];
+      normal[pivot] = swap;
+      if (Math.abs(normal[col][col]) < 1e-300) {
+        throw new IllegalArgumentException("singular Winograd system");
+      }
+      for (int row = 0; row < n; row++) {
+        if (row != col) {
+          double f = normal[row][col] / normal[col][col];
+          for (int q = col; q <= n; q++) {
+            normal[row][q] -= f * normal[col][q];
+          }
+        }
+      }
+    }
+    double[] x = new double[n];
+    for (int p = 0; p < n; p++) {
+      x[p] = normal[p][n] / normal[p][p];
+    }
+    return x;
+  }
+}

@@ -1,0 +1,182 @@
+package dev.stride.runtime.kernel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The Toom-Cook construction, checked against direct correlation, and the choice of layers. */
+class WinogradMatricesTest {
+
+  /** {@code AT [(G g) . (BT d)]} in double against {@code y[i] = sum_k d[i + k] g[k]}. */
+  private static void assertComputesCorrelation(WinogradMatrices w, Random random) {
+    int m = w.m();
+    int r = w.r();
+    int n = w.n();
+    for (int trial = 0; trial < 20; trial++) {
+      double[] d = new double[n];
+      double[] g = new double[r];
+      for (int i = 0; i < n; i++) {
+        d[i] = random.nextGaussian();
+      }
+      for (int k = 0; k < r; k++) {
+        g[k] = random.nextGaussian();
+      }
+      double[] product = new double[n];
+      for (int j = 0; j < n; j++) {
+        double gg = 0;
+        for (int k = 0; k < r; k++) {
+          gg += w.g()[j * r + k] * g[k];
+        }
+        double dd = 0;
+        for (int l = 0; l < n; l++) {
+          dd += w.bt()[j * n + l] * d[l];
+        }
+        product[j] = gg * dd;
+      }
+      for (int i = 0; i < m; i++) {
+        double y = 0;
+        for (int j = 0; j < n; j++) {
+          y += w.at()[i * n + j] * product[j];
+        }
+        double expected = 0;
+        for (int k = 0; k < r; k++) {
+          expected += d[i + k] * g[k];
+        }
+        assertEquals(expected, y, 1e-9, "F(" + m + ", " + r + ") output " + i);
+      }
+    }
+  }
+
+  @Test
+  void everyConstructionComputesTheCorrelation() {
+    Random random = new Random(1);
+    assertComputesCorrelation(WinogradMatrices.F2X3, random);
+    assertComputesCorrelation(WinogradMatrices.F2X5, random);
+    assertComputesCorrelation(WinogradMatrices.of(4, 3, 0, 1, -1, 2, -2), random);
+    assertComputesCorrelation(WinogradMatrices.of(3, 2, 0, 1, -1), random);
+    assertComputesCorrelation(WinogradMatrices.of(2, 5, 0, 1, -1, 0.5, -0.5), random);
+    assertComputesCorrelation(WinogradMatrices.of(1, 3, 0, 1), random);
+  }
+
+  @Test
+  void f2x3IsAdditionsOnly() {
+    for (double v : WinogradMatrices.F2X3.bt()) {
+      assertTrue(v == 0 || v == 1 || v == -1, "BT entry " + v);
+    }
+    for (double v : WinogradMatrices.F2X3.at()) {
+      assertTrue(v == 0 || v == 1 || v == -1, "AT entry " + v);
+    }
+  }
+
+  /** VectorWinograd's unrolled transforms hard-code these: they must be the derived matrices. */
+  @Test
+  void unrolledTransformsMatchTheDerivedMatrices() {
+    assertArrayEquals(
+        new double[] {-1, 0, 1, 0, 0, 1, 1, 0, 0, -1, 1, 0, 0, -1, 0, 1},
+        WinogradMatrices.F2X3.bt(),
+        0.0);
+    assertArrayEquals(new double[] {1, 1, 1, 0, 0, 1, -1, 1}, WinogradMatrices.F2X3.at(), 0.0);
+    assertArrayEquals(
+        new double[] {
+          4, 0, -5, 0, 1, 0, //
+          0, -4, -4, 1, 1, 0, //
+          0, 4, -4, -1, 1, 0, //
+          0, -2, -1, 2, 1, 0, //
+          0, 2, -1, -2, 1, 0, //
+          0, 4, 0, -5, 0, 1
+        },
+        WinogradMatrices.F2X5.bt(),
+        0.0);
+    assertArrayEquals(
+        new double[] {1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 1}, WinogradMatrices.F2X5.at(), 0.0);
+  }
+
+  @Test
+  void refusesBadPoints() {
+    assertThrows(IllegalArgumentException.class, () -> WinogradMatrices.of(2, 3, 0, 1));
+    assertThrows(IllegalArgumentException.class, () -> WinogradMatrices.of(2, 3, 0, 1, 1));
+  }
+
+  @Test
+  void transformedFiltersAreGwGt() {
+    WinogradMatrices w = WinogradMatrices.F2X5;
+    Random random = new Random(2);
+    float[] weight = new float[2 * 25];
+    for (int i = 0; i < weight.length; i++) {
+      weight[i] = (float) random.nextGaussian();
+    }
+    float[] u = w.transformFilters(weight, 2);
+    int n = w.n();
+    for (int row = 0; row < 2; row++) {
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+          double s = 0;
+          for (int a = 0; a < 5; a++) {
+            for (int b = 0; b < 5; b++) {
+              s += w.g()[i * 5 + a] * weight[row * 25 + a * 5 + b] * w.g()[j * 5 + b];
+            }
+          }
+          assertEquals(s, u[(i * n + j) * 2 + row], 1e-5 * (1 + Math.abs(s)));
+        }
+      }
+    }
+  }
+
+  private static Conv2dGeometry conv(int c, int hw, int oc, int k, int stride, int pad, int dil) {
+    int out = (hw + 2 * pad - dil * (k - 1) - 1) / stride + 1;
+    return new Conv2dGeometry(c, hw, hw, oc, out, out, k, k, stride, stride, pad, pad, dil, dil, 1);
+  }
+
+  @Test
+  void choosesAlexNetsStrideOneLayersOnly() {
+    assertNull(WinogradMatrices.choose(conv(1, 224, 96, 11, 4, 1, 1)), "conv1");
+    assertSame(WinogradMatrices.F2X5, WinogradMatrices.choose(conv(96, 26, 256, 5, 1, 2, 1)));
+    assertSame(WinogradMatrices.F2X3, WinogradMatrices.choose(conv(256, 12, 384, 3, 1, 1, 1)));
+    assertSame(WinogradMatrices.F2X3, WinogradMatrices.choose(conv(384, 12, 256, 3, 1, 1, 1)));
+  }
+
+  @Test
+  void leavesOtherLayersToTheGemm() {
+    assertNull(WinogradMatrices.choose(conv(6, 14, 16, 5, 1, 0, 1)), "LeNet conv2: 6 channels");
+    assertNull(WinogradMatrices.choose(conv(64, 12, 8, 3, 1, 1, 1)), "8 output channels");
+    assertNull(WinogradMatrices.choose(conv(64, 12, 64, 3, 2, 1, 1)), "stride 2");
+    assertNull(WinogradMatrices.choose(conv(64, 12, 64, 3, 1, 2, 2)), "dilation 2");
+    assertNull(WinogradMatrices.choose(conv(64, 12, 64, 7, 1, 3, 1)), "7x7");
+    assertNull(WinogradMatrices.choose(conv(64, 12, 64, 1, 1, 0, 1)), "1x1");
+    assertNull(WinogradMatrices.choose(conv(64, 3, 64, 3, 1, 0, 1)), "1x1 output");
+    assertNull(WinogradMatrices.choose(conv(64, 3, 64, 3, 1, 1, 1)), "3x3 output");
+    assertNull(
+        WinogradMatrices.choose(
+            new Conv2dGeometry(64, 12, 12, 64, 12, 12, 3, 3, 1, 1, 1, 1, 1, 1, 2)),
+        "groups");
+    assertNull(
+        WinogradMatrices.choose(
+            new Conv2dGeometry(64, 12, 12, 64, 10, 12, 3, 5, 1, 1, 0, 2, 1, 1, 1)),
+        "3x5");
+  }
+
+  @Test
+  void propertyTurnsItOff() {
+    Conv2dGeometry g = conv(256, 12, 384, 3, 1, 1, 1);
+    String old = System.getProperty(WinogradMatrices.PROPERTY);
+    try {
+      System.setProperty(WinogradMatrices.PROPERTY, "false");
+      assertNull(WinogradMatrices.choose(g));
+      System.setProperty(WinogradMatrices.PROPERTY, "true");
+      assertNotNull(WinogradMatrices.choose(g));
+    } finally {
+      if (old == null) {
+        System.clearProperty(WinogradMatrices.PROPERTY);
+      } else {
+        System.setProperty(WinogradMatrices.PROPERTY, old);
+      }
+    }
+  }
+}
