@@ -250,10 +250,14 @@ final class VectorWinograd {
       float[] b = s.b(products * productStride);
       int blockRows = blockPanels * MR;
       float[] c = s.c(products * blockRows * NR);
-      float[] t = s.t(products * L + m * m * L);
-      int[] colOut = s.segSrc;
-      int[] colRows = s.segLen;
-      int[] colCols = s.segPos;
+      float[] t = s.t(products * L + m * m * NR);
+      // Runs of whole tiles in one tile row of one sample: start column, length, output index of
+      // the first tile's top-left value, valid rows, valid columns of the run's last tile.
+      int[] runJ = s.segJ;
+      int[] runLen = s.segLen;
+      int[] runOut = s.segSrc;
+      int[] runRows = s.segPos;
+      int[] runLastCols = s.segSample;
       long total = (long) samples * columnsPerSample;
       int window = Math.max(1, (1 << 17) / sampleFloats);
       // Vector loads of the last tiles run past the last plane by up to L + (A + 1) * planeW.
@@ -273,19 +277,25 @@ final class VectorWinograd {
           phase = s.pad((padTo - padFrom) * sampleFloats + slack);
           phases(input, padFrom, padTo, phase, slack);
         }
-        for (int j = 0; j < valid; j++) {
+        int runs = 0;
+        for (int j = 0; j < valid; ) {
           long col = col0 + j;
           int sample = (int) (col / columnsPerSample);
           int local = (int) (col - (long) sample * columnsPerSample);
           int ty = local / planeW;
           int tx = local - ty * planeW;
           if (tx >= tilesX) {
-            colOut[j] = -1;
+            j += planeW - tx; // the row's unused columns
             continue;
           }
-          colOut[j] = sample * g.outputSize() + ty * m * g.outWidth() + tx * m;
-          colRows[j] = Math.min(m, g.outHeight() - ty * m);
-          colCols[j] = Math.min(m, g.outWidth() - tx * m);
+          int len = Math.min(tilesX - tx, valid - j);
+          runJ[runs] = j;
+          runLen[runs] = len;
+          runOut[runs] = sample * g.outputSize() + ty * m * g.outWidth() + tx * m;
+          runRows[runs] = Math.min(m, g.outHeight() - ty * m);
+          runLastCols[runs] = Math.min(m, g.outWidth() - (tx + len - 1) * m);
+          runs++;
+          j += len;
         }
         // Input transform, one run of tiles of one sample at a time; whole vectors, whose overrun
         // past a run is overwritten by the next run or lands in unused columns / the spare row.
@@ -331,33 +341,55 @@ final class VectorWinograd {
             }
           }
           int rowTo = Math.min(pe * MR, outChannels);
+          int y = products * L;
           for (int oc = pb * MR; oc < rowTo; oc++) {
             int row = oc - pb * MR;
-            float bv = bias == null ? 0f : bias[oc];
+            // Y[dy][dx] of all 48 tiles as m * m rows of NR, then one bias + activation pass.
             for (int j = 0; j < valid; j += L) {
-              int y =
-                  unrolled == 3
-                      ? outputTransform3(c, row * NR + j, blockRows * NR, t)
-                      : unrolled == 5
-                          ? outputTransform5(c, row * NR + j, blockRows * NR, t)
-                          : outputTransform(c, row * NR + j, blockRows * NR, t);
-              VectorGemm.biasActivate(t, y, t, y, m * m * L, bv, activation);
-              int lanes = Math.min(L, valid - j);
-              for (int l = 0; l < lanes; l++) {
-                int o = colOut[j + l];
-                if (o < 0) {
-                  continue;
-                }
-                o += oc * plane;
-                int rows = colRows[j + l];
-                int cols = colCols[j + l];
-                for (int dy = 0; dy < rows; dy++) {
-                  for (int dx = 0; dx < cols; dx++) {
-                    output[o + dy * g.outWidth() + dx] = t[y + (dy * m + dx) * L + l];
-                  }
-                }
+              int cOff = row * NR + j;
+              if (unrolled == 3) {
+                outputTransform3(c, cOff, blockRows * NR, t, y + j);
+              } else if (unrolled == 5) {
+                outputTransform5(c, cOff, blockRows * NR, t, y + j);
+              } else {
+                outputTransform(c, cOff, blockRows * NR, t, y + j);
               }
             }
+            float bv = bias == null ? 0f : bias[oc];
+            VectorGemm.biasActivate(t, y, t, y, m * m * NR, bv, activation);
+            for (int q = 0; q < runs; q++) {
+              scatter(
+                  t,
+                  y + runJ[q],
+                  runLen[q],
+                  runRows[q],
+                  runLastCols[q],
+                  output,
+                  runOut[q] + oc * plane);
+            }
+          }
+        }
+      }
+    }
+
+    /**
+     * Writes a run of {@code len} tiles' outputs, {@code Y[dy][dx]} of tile {@code k} at {@code
+     * y[yOff + (dy * m + dx) * NR + k]}, to rows {@code dy < rows} of the output from {@code out}:
+     * tight strided loops over whole tiles, then the last tile's {@code lastCols} columns.
+     */
+    private void scatter(
+        float[] y, int yOff, int len, int rows, int lastCols, float[] output, int out) {
+      int ow = g.outWidth();
+      int whole = lastCols == m ? len : len - 1;
+      for (int dy = 0; dy < rows; dy++) {
+        int o = out + dy * ow;
+        for (int dx = 0; dx < m; dx++) {
+          int src = yOff + (dy * m + dx) * NR;
+          for (int k = 0; k < whole; k++) {
+            output[o + k * m + dx] = y[src + k];
+          }
+          if (whole < len && dx < lastCols) {
+            output[o + whole * m + dx] = y[src + whole];
           }
         }
       }
@@ -395,10 +427,10 @@ final class VectorWinograd {
 
     /**
      * {@code Y = AT M A} for 16 tiles of one output channel, {@code M[xi]} at {@code c[cOff + xi *
-     * xiStride]}; writes {@code Y[i][j]} to {@code t[y + (i * m + j) * L]} and returns {@code y}.
+     * xiStride]}; writes {@code Y[i][j]} to {@code t[y + (i * m + j) * NR]}, using {@code t[0,
+     * products * L)} as scratch.
      */
-    private int outputTransform(float[] c, int cOff, int xiStride, float[] t) {
-      int y = products * L;
+    private void outputTransform(float[] c, int cOff, int xiStride, float[] t, int y) {
       for (int col = 0; col < n; col++) {
         for (int i = 0; i < m; i++) {
           FloatVector acc = FloatVector.zero(SPECIES);
@@ -418,10 +450,9 @@ final class VectorWinograd {
                 FloatVector.fromArray(SPECIES, t, (i * n + atIndex[q]) * L)
                     .fma(FloatVector.broadcast(SPECIES, atCoef[q]), acc);
           }
-          acc.intoArray(t, y + (i * m + j) * L);
+          acc.intoArray(t, y + (i * m + j) * NR);
         }
       }
-      return y;
     }
 
     // ---- unrolled transforms for F(2x2, 3x3) and F(2x2, 5x5) ----
@@ -519,17 +550,15 @@ final class VectorWinograd {
     }
 
     /** {@link #outputTransform} for {@link WinogradMatrices#F2X3}: columns of M, then rows. */
-    private int outputTransform3(float[] c, int cOff, int xiStride, float[] t) {
-      int y = products * L;
+    private void outputTransform3(float[] c, int cOff, int xiStride, float[] t, int y) {
       for (int col = 0; col < 4; col++) {
         int o = cOff + col * xiStride;
         at4(c, o, o + 4 * xiStride, o + 8 * xiStride, o + 12 * xiStride, t, col * L, 4 * L);
       }
       for (int i = 0; i < 2; i++) {
         int o = i * 4 * L;
-        at4(t, o, o + L, o + 2 * L, o + 3 * L, t, y + i * 2 * L, L);
+        at4(t, o, o + L, o + 2 * L, o + 3 * L, t, y + i * 2 * NR, NR);
       }
-      return y;
     }
 
     /** AT of F(2, 3) on four vectors: {@code (x0 + x1 + x2, x1 - x2 + x3)}. */
@@ -542,15 +571,13 @@ final class VectorWinograd {
     }
 
     /** {@link #outputTransform} for {@link WinogradMatrices#F2X5}: columns of M, then rows. */
-    private int outputTransform5(float[] c, int cOff, int xiStride, float[] t) {
-      int y = products * L;
+    private void outputTransform5(float[] c, int cOff, int xiStride, float[] t, int y) {
       for (int col = 0; col < 6; col++) {
         at6(c, cOff + col * xiStride, 6 * xiStride, t, col * L, 6 * L);
       }
       for (int i = 0; i < 2; i++) {
-        at6(t, i * 6 * L, L, t, y + i * 2 * L, L);
+        at6(t, i * 6 * L, L, t, y + i * 2 * NR, NR);
       }
-      return y;
     }
 
     /**
