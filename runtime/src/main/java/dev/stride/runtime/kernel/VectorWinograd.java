@@ -23,7 +23,9 @@ import jdk.incubator.vector.FloatVector;
  * {@code (ty + a / 2) * (Tx + A) + tx + b / 2}: numbering tiles {@code ty * (Tx + A) + tx}, the
  * values of 16 consecutive tiles are one unaligned vector load, so both transforms run 16 tiles per
  * instruction. The price is {@code A} unused tile columns per tile row, computed and dropped
- * (AlexNet's 12 x 12 layers: 7 columns for 6 tiles; 26 x 26: 15 for 13).
+ * (AlexNet's 12 x 12 layers: 7 columns for 6 tiles). Rows of at least {@link
+ * WinogradMatrices#RUN_PER_ROW_MIN} tiles (AlexNet's 26 x 26: 13) are instead transformed one row
+ * at a time, so the GEMM gets no unused columns.
  *
  * <p>Per 48-tile panel: the input transform {@code V = BT d B} for all channels into {@code n^2} B
  * panels; then per block of output channels, the {@code n^2} GEMMs into a {@code M} block that
@@ -74,6 +76,14 @@ final class VectorWinograd {
     private final int planeW;
     private final int planeSize;
     private final int columnsPerSample;
+
+    /**
+     * GEMM columns per tile row: {@code planeW} (tiles and the unused columns, so that a whole
+     * sample is one contiguous run), or just {@code tilesX} when rows are long enough that
+     * transforming each row as its own run wastes less than the unused columns would.
+     */
+    private final int rowColumns;
+
     private final int sampleFloats;
 
     /** Transformed filters: per product {@code xi}, {@code U_xi} packed into 8-row panels. */
@@ -117,7 +127,8 @@ final class VectorWinograd {
       this.planeW = tilesX + a;
       int planeH = tilesY + a;
       this.planeSize = planeH * planeW;
-      this.columnsPerSample = tilesY * planeW;
+      this.rowColumns = w.rowColumns(g);
+      this.columnsPerSample = tilesY * rowColumns;
       this.sampleFloats = channels * m * m * planeSize;
       this.inOff = new int[products];
       for (int i = 0; i < n; i++) {
@@ -282,10 +293,10 @@ final class VectorWinograd {
           long col = col0 + j;
           int sample = (int) (col / columnsPerSample);
           int local = (int) (col - (long) sample * columnsPerSample);
-          int ty = local / planeW;
-          int tx = local - ty * planeW;
+          int ty = local / rowColumns;
+          int tx = local - ty * rowColumns;
           if (tx >= tilesX) {
-            j += planeW - tx; // the row's unused columns
+            j += rowColumns - tx; // the row's unused columns
             continue;
           }
           int len = Math.min(tilesX - tx, valid - j);
@@ -305,8 +316,14 @@ final class VectorWinograd {
             long col = col0 + j;
             int sample = (int) (col / columnsPerSample);
             int local = (int) (col - (long) sample * columnsPerSample);
-            int len = Math.min(valid - j, columnsPerSample - local);
-            int base = (sample - padFrom) * sampleFloats + ch * m * m * planeSize + local;
+            int ty = local / rowColumns;
+            int tx = local - ty * rowColumns;
+            // Contiguous in the phase planes: the rest of the sample, or of the tile row.
+            int len =
+                Math.min(
+                    valid - j, rowColumns == planeW ? columnsPerSample - local : rowColumns - tx);
+            int base =
+                (sample - padFrom) * sampleFloats + ch * m * m * planeSize + ty * planeW + tx;
             for (int q = 0; q < len; q += L) {
               if (unrolled == 3) {
                 inputTransform3(phase, base + q, t, b, ch * NR + j + q, productStride);

@@ -119,7 +119,7 @@ class VectorWinogradTest {
         new WinogradMatrices[] {WinogradMatrices.F2X3, WinogradMatrices.F2X5}) {
       int k = w.r();
       for (int[] p : new int[][] {{0, 0, 0, 0}, {1, 0, 0, 1}, {0, 2, 1, 0}, {k, k, k, k}}) {
-        for (int[] hw : new int[][] {{9, 10}, {17, 8}, {k, k + 1}, {100, 7}}) {
+        for (int[] hw : new int[][] {{9, 10}, {17, 8}, {k, k + 1}, {100, 7}, {7, 100}, {5, 24}}) {
           check(r, w, 2, 17, hw[0], hw[1], 13, p[0], p[1], p[2], p[3], true, Activation.NONE);
         }
       }
@@ -136,7 +136,7 @@ class VectorWinogradTest {
     WinogradMatrices f23 = WinogradMatrices.of(2, 3, 0, 1, -1);
     WinogradMatrices f43 = WinogradMatrices.of(4, 3, 0, 1, -1, 2, -2);
     for (WinogradMatrices w : new WinogradMatrices[] {f23, f43}) {
-      for (int hw : new int[] {1, 3, 7, 12, 13}) {
+      for (int hw : new int[] {1, 3, 7, 12, 13, 60}) {
         check(r, w, 2, 7, hw, hw + 2, 13, 1, 1, 0, 2, true, Activation.RELU);
       }
     }
