@@ -74,7 +74,7 @@ public final class VectorKernels implements Kernels {
       Conv2dGeometry g, float[] weight, float[] bias, Activation activation) {
     WinogradMatrices w = WinogradMatrices.choose(g);
     if (w != null) {
-      return VectorWinograd.prepare(g, w, weight, bias, activation);
+      return VectorWinograd.prepareBest(g, w, weight, bias, activation);
     }
     return VectorConvolution.prepare(g, weight, bias, activation);
   }

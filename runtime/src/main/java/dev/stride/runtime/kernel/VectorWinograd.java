@@ -43,7 +43,33 @@ final class VectorWinograd {
 
   private VectorWinograd() {}
 
-  /** The layer for {@code w = WinogradMatrices.choose(g)}. */
+  /**
+   * The layer for {@code w = WinogradMatrices.choose(g)}; when {@link WinogradMatrices#large} has
+   * larger tiles for {@code g}, both, each call taking the one with fewer GEMM panel products for
+   * its batch (AlexNet's 12 x 12 layers: F(2x2, 3x3) up to batch 2, F(4x4, 3x3) from 3, where its
+   * 12 columns per sample start to fill 48-column panels). The price is a second set of transformed
+   * weights: 4x the layer's weights, on top of F(2x2, 3x3)'s 1.8x.
+   */
+  static PreparedLayer prepareBest(
+      Conv2dGeometry g, WinogradMatrices w, float[] weight, float[] bias, Activation activation) {
+    Layer small = new Layer(g, w, weight, bias, activation);
+    WinogradMatrices large = WinogradMatrices.large(g);
+    if (large == null) {
+      return small;
+    }
+    return new BySize(small, new Layer(g, large, weight, bias, activation));
+  }
+
+  /** Two tilings of one layer; see {@link #prepareBest}. */
+  private record BySize(Layer small, Layer large) implements PreparedLayer {
+    @Override
+    public void run(float[] input, int samples, float[] output) {
+      (large.panelProducts(samples) < small.panelProducts(samples) ? large : small)
+          .run(input, samples, output);
+    }
+  }
+
+  /** The layer for {@code w}, whatever {@link WinogradMatrices#choose} would say (tests). */
   static PreparedLayer prepare(
       Conv2dGeometry g, WinogradMatrices w, float[] weight, float[] bias, Activation activation) {
     return new Layer(g, w, weight, bias, activation);
@@ -86,7 +112,11 @@ final class VectorWinograd {
 
     private final int sampleFloats;
 
-    /** Transformed filters: per product {@code xi}, {@code U_xi} packed into 8-row panels. */
+    /**
+     * Transformed filters {@code U_xi}, per product {@code xi} and K block, packed into 8-row
+     * panels: panel {@code p} of block {@code [k0, k0 + kLen)} at {@code (xi * C + k0) * ocPanels *
+     * 8 + p * 8 * kLen}.
+     */
     private final float[] packed;
 
     /** Offset of input value {@code (a, b)} of a tile from the tile's base, {@code [a * n + b]}. */
@@ -155,15 +185,26 @@ final class VectorWinograd {
       this.atIndex = at[1];
       this.atCoef = coefficients(w.at(), n, at);
       float[] u = w.transformFilters(weight, outChannels * channels);
+      // Per product, per K block, the 8-row panels one after another: a task's pass over its
+      // panels for one (product, K block) is then one sequential stream, which the hardware
+      // prefetchers follow (at batch 1 each transformed weight is read once per call, from
+      // memory); whole-K panels would make it a series of kc * 32-byte pieces with gaps.
       this.packed = new float[Math.multiplyExact(products * ocPanels * MR, channels)];
+      int q = 0;
       for (int xi = 0; xi < products; xi++) {
-        VectorGemm.packRowPanels(
-            u,
-            xi * outChannels * channels,
-            outChannels,
-            channels,
-            packed,
-            xi * ocPanels * MR * channels);
+        for (int kb = 0; kb < kBlocks; kb++) {
+          int k0 = kb * kc;
+          int kLen = Math.min(kc, channels - k0);
+          for (int p = 0; p < ocPanels; p++) {
+            for (int kk = 0; kk < kLen; kk++) {
+              for (int r = 0; r < MR; r++) {
+                int oc = p * MR + r;
+                packed[q++] =
+                    oc < outChannels ? u[(xi * outChannels + oc) * channels + k0 + kk] : 0f;
+              }
+            }
+          }
+        }
       }
     }
 
@@ -196,6 +237,11 @@ final class VectorWinograd {
         }
       }
       return coef;
+    }
+
+    /** GEMM work for a batch: products times 48-column panels. */
+    long panelProducts(int samples) {
+      return products * (((long) samples * columnsPerSample + NR - 1) / NR);
     }
 
     @Override
@@ -342,11 +388,11 @@ final class VectorWinograd {
             int k0 = kb * kc;
             int kLen = Math.min(kc, channels - k0);
             for (int xi = 0; xi < products; xi++) {
-              int aBase = xi * ocPanels * MR * channels + k0 * MR;
+              int aBase = (xi * channels + k0) * ocPanels * MR;
               for (int p = pb; p < pe; p++) {
                 VectorGemm.microKernel(
                     packed,
-                    aBase + p * MR * channels,
+                    aBase + p * MR * kLen,
                     b,
                     xi * productStride + k0 * NR,
                     kLen,

@@ -71,6 +71,26 @@ final class VectorLayers {
         act);
   }
 
+  /** {@code VectorWinograd.prepareBest}: {@code w} for small batches, larger tiles for big ones. */
+  static PreparedLayer winogradBest(
+      Conv2dGeometry g, WinogradMatrices w, float[] weight, float[] bias, Activation act) {
+    return call(
+        "dev.stride.runtime.kernel.VectorWinograd",
+        "prepareBest",
+        new Class<?>[] {
+          Conv2dGeometry.class,
+          WinogradMatrices.class,
+          float[].class,
+          float[].class,
+          Activation.class
+        },
+        g,
+        w,
+        weight,
+        bias,
+        act);
+  }
+
   static PreparedLayer linear(
       int inFeatures, int outFeatures, float[] weight, float[] bias, Activation act) {
     return call(
@@ -84,9 +104,14 @@ final class VectorLayers {
   }
 
   private static PreparedLayer call(String type, Class<?>[] parameters, Object... args) {
+    return call(type, "prepare", parameters, args);
+  }
+
+  private static PreparedLayer call(
+      String type, String method, Class<?>[] parameters, Object... args) {
     assumeVectorModule();
     try {
-      Method prepare = Class.forName(type).getDeclaredMethod("prepare", parameters);
+      Method prepare = Class.forName(type).getDeclaredMethod(method, parameters);
       return (PreparedLayer) prepare.invoke(null, args);
     } catch (InvocationTargetException e) {
       if (e.getCause() instanceof RuntimeException r) {

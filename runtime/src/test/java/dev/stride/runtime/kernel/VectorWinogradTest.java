@@ -170,6 +170,49 @@ class VectorWinogradTest {
   }
 
   @Test
+  void awkwardSizes4x4Tiles() {
+    Random r = new Random(11);
+    int[] sizes = {1, 3, 7, 13, 31};
+    for (int c : sizes) {
+      for (int oc : sizes) {
+        for (int hw : new int[] {1, 2, 4, 5, 12, 50}) {
+          check(
+              r,
+              WinogradMatrices.F4X3,
+              1 + hw % 3,
+              c,
+              hw,
+              hw,
+              oc,
+              1,
+              1,
+              1,
+              1,
+              true,
+              Activation.NONE);
+        }
+      }
+    }
+  }
+
+  /** The batch decides the tiling: F(2x2, 3x3) at batch 1-2, F(4x4, 3x3) from 3. */
+  @Test
+  void bestTilingPerBatch() {
+    Random r = new Random(12);
+    Conv2dGeometry g = new Conv2dGeometry(256, 12, 12, 384, 12, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1);
+    for (int n : new int[] {1, 2, 3, 32}) {
+      VectorConvolutionTest.compare(
+          r,
+          n,
+          g,
+          true,
+          Activation.RELU,
+          (geometry, weight, bias, a) ->
+              VectorLayers.winogradBest(geometry, WinogradMatrices.F2X3, weight, bias, a));
+    }
+  }
+
+  @Test
   void alexNetLayers() {
     Random r = new Random(7);
     for (int n : new int[] {1, 3}) {
@@ -178,6 +221,8 @@ class VectorWinogradTest {
       check(r, WinogradMatrices.F2X3, n, 384, 12, 12, 384, 1, 1, 1, 1, true, Activation.RELU);
       check(r, WinogradMatrices.F2X3, n, 384, 12, 12, 256, 1, 1, 1, 1, true, Activation.RELU);
     }
+    check(r, WinogradMatrices.F4X3, 4, 256, 12, 12, 384, 1, 1, 1, 1, true, Activation.RELU);
+    check(r, WinogradMatrices.F4X3, 3, 384, 12, 12, 384, 1, 1, 1, 1, true, Activation.RELU);
   }
 
   @Test
