@@ -90,10 +90,16 @@ final class VectorWinograd {
     private final int blockPanels;
 
     /**
-     * 3 or 5 for {@link WinogradMatrices#F2X3} / {@link WinogradMatrices#F2X5}'s unrolled
-     * transforms, 0 for the table-driven ones (any other matrices; tests).
+     * 3 or 5 for {@link WinogradMatrices#F2X3} / {@link WinogradMatrices#F2X5}'s unrolled sparse
+     * transforms, 6 for the unrolled dense ones of any other 6-point tiles ({@link
+     * WinogradMatrices#F4X3}), 0 for the table-driven ones (any other matrices; tests).
      */
     private final int unrolled;
+
+    /** BT and AT as floats, row-major, for the dense 6-point transforms. */
+    private final float[] btDense;
+
+    private final float[] atDense;
 
     /** Tiles per row and per column; unused tile columns per row; phase plane sides and size. */
     private final int tilesX;
@@ -150,7 +156,16 @@ final class VectorWinograd {
       this.kBlocks = (channels + VectorConvolution.KC - 1) / VectorConvolution.KC;
       this.kc = (channels + kBlocks - 1) / kBlocks;
       this.blockPanels = Math.max(1, BLOCK_FLOATS / (products * MR * NR));
-      this.unrolled = w == WinogradMatrices.F2X3 ? 3 : w == WinogradMatrices.F2X5 ? 5 : 0;
+      this.unrolled =
+          w == WinogradMatrices.F2X3 ? 3 : w == WinogradMatrices.F2X5 ? 5 : n == 6 ? 6 : 0;
+      this.btDense = new float[n * n];
+      for (int i = 0; i < btDense.length; i++) {
+        btDense[i] = (float) w.bt()[i];
+      }
+      this.atDense = new float[m * n];
+      for (int i = 0; i < atDense.length; i++) {
+        atDense[i] = (float) w.at()[i];
+      }
       int a = (n - 1) / m;
       this.tilesY = (g.outHeight() + m - 1) / m;
       this.tilesX = (g.outWidth() + m - 1) / m;
@@ -375,6 +390,8 @@ final class VectorWinograd {
                 inputTransform3(phase, base + q, t, b, ch * NR + j + q, productStride);
               } else if (unrolled == 5) {
                 inputTransform5(phase, base + q, t, b, ch * NR + j + q, productStride);
+              } else if (unrolled == 6) {
+                inputTransform6(phase, base + q, t, b, ch * NR + j + q, productStride);
               } else {
                 inputTransform(phase, base + q, t, b, ch * NR + j + q, productStride);
               }
@@ -414,6 +431,8 @@ final class VectorWinograd {
                 outputTransform3(c, cOff, blockRows * NR, t, y + j);
               } else if (unrolled == 5) {
                 outputTransform5(c, cOff, blockRows * NR, t, y + j);
+              } else if (unrolled == 6) {
+                outputTransform6(c, cOff, blockRows * NR, t, y + j);
               } else {
                 outputTransform(c, cOff, blockRows * NR, t, y + j);
               }
@@ -657,6 +676,76 @@ final class VectorWinograd {
           .fma(FloatVector.broadcast(SPECIES, 2f), x1.sub(x2))
           .add(FloatVector.fromArray(SPECIES, src, o + 5 * e))
           .intoArray(dst, d + step);
+    }
+
+    /** {@link #inputTransform} for any 6-point tiles: rows of d, then columns. */
+    private void inputTransform6(
+        float[] phase, int base, float[] t, float[] b, int bOff, int productStride) {
+      for (int a = 0; a < 6; a++) {
+        int row = base + inOff[a * 6];
+        dense6(
+            phase, row, inOff[1], inOff[2], inOff[3], inOff[4], inOff[5], btDense, 6, t, a * 6 * L,
+            L);
+      }
+      for (int j = 0; j < 6; j++) {
+        dense6(
+            t,
+            j * L,
+            6 * L,
+            12 * L,
+            18 * L,
+            24 * L,
+            30 * L,
+            btDense,
+            6,
+            b,
+            j * productStride + bOff,
+            6 * productStride);
+      }
+    }
+
+    /** {@link #outputTransform} for any 6-point tiles: columns of M, then rows. */
+    private void outputTransform6(float[] c, int cOff, int xiStride, float[] t, int y) {
+      int e = 6 * xiStride;
+      for (int col = 0; col < 6; col++) {
+        dense6(
+            c, cOff + col * xiStride, e, 2 * e, 3 * e, 4 * e, 5 * e, atDense, m, t, col * L, 6 * L);
+      }
+      for (int i = 0; i < m; i++) {
+        dense6(t, i * 6 * L, L, 2 * L, 3 * L, 4 * L, 5 * L, atDense, m, t, y + i * m * NR, NR);
+      }
+    }
+
+    /**
+     * {@code dst[d + i * step] = sum_k coef[i * 6 + k] * x_k} for {@code i < rows}, the six vectors
+     * {@code x_k} at {@code src[o], src[o + e1], ..., src[o + e5]} loaded once.
+     */
+    private static void dense6(
+        float[] src,
+        int o,
+        int e1,
+        int e2,
+        int e3,
+        int e4,
+        int e5,
+        float[] coef,
+        int rows,
+        float[] dst,
+        int d,
+        int step) {
+      FloatVector x0 = FloatVector.fromArray(SPECIES, src, o);
+      FloatVector x1 = FloatVector.fromArray(SPECIES, src, o + e1);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, src, o + e2);
+      FloatVector x3 = FloatVector.fromArray(SPECIES, src, o + e3);
+      FloatVector x4 = FloatVector.fromArray(SPECIES, src, o + e4);
+      FloatVector x5 = FloatVector.fromArray(SPECIES, src, o + e5);
+      for (int i = 0, k = 0; i < rows; i++, k += 6) {
+        x0.mul(coef[k])
+            .add(x1.mul(coef[k + 1]))
+            .add(x2.mul(coef[k + 2]).add(x3.mul(coef[k + 3])))
+            .add(x4.mul(coef[k + 4]).add(x5.mul(coef[k + 5])))
+            .intoArray(dst, d + i * step);
+      }
     }
 
     /**
