@@ -18,8 +18,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One convolution (with its fused ReLU/sigmoid) of the seed's AlexNet or d2l's LeNet, scalar or
- * Vector API; one op is one batch. Setup prints the layer's GFLOP so time converts to GFLOP/s.
+ * One convolution (with its fused ReLU/sigmoid) of the seed's AlexNet or d2l's LeNet: {@code
+ * scalar}, {@code vector} (the im2col GEMM) or {@code auto} (the vector kernels' choice: Winograd
+ * for AlexNet's conv2-5, so {@code auto} vs {@code vector} is Winograd vs GEMM); one op is one
+ * batch. Setup prints the layer's direct-convolution GFLOP, so time converts to (effective)
+ * GFLOP/s.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -30,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
     value = 1,
     jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class ConvBenchmark {
-  @Param({"scalar", "vector"})
+  @Param({"scalar", "vector", "auto"})
   public String impl;
 
   @Param({"alex1", "alex2", "alex3", "alex4", "alex5", "lenet1", "lenet2"})

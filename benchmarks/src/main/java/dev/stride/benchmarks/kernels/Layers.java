@@ -2,6 +2,7 @@ package dev.stride.benchmarks.kernels;
 
 import dev.stride.runtime.kernel.Activation;
 import dev.stride.runtime.kernel.Conv2dGeometry;
+import dev.stride.runtime.kernel.Kernels;
 import dev.stride.runtime.kernel.PreparedLayer;
 import dev.stride.runtime.kernel.ScalarKernels;
 import java.lang.reflect.Method;
@@ -14,10 +15,26 @@ import java.lang.reflect.Method;
 final class Layers {
   private Layers() {}
 
+  /**
+   * {@code scalar}; {@code vector}: the im2col GEMM ({@code VectorConvolution}) whatever the layer;
+   * {@code auto}: what the vector kernels choose for it (Winograd for AlexNet's conv2-5).
+   */
   static PreparedLayer conv(
       String impl, Conv2dGeometry g, float[] weight, float[] bias, Activation act) {
     if (impl.equals("scalar")) {
       return ScalarKernels.INSTANCE.prepareConv2d(g, weight, bias, act);
+    }
+    if (impl.equals("auto")) {
+      try {
+        Kernels vector =
+            (Kernels)
+                Class.forName("dev.stride.runtime.kernel.VectorKernels")
+                    .getDeclaredConstructor()
+                    .newInstance();
+        return vector.prepareConv2d(g, weight, bias, act);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("run with --add-modules jdk.incubator.vector", e);
+      }
     }
     return vector(
         "dev.stride.runtime.kernel.VectorConvolution",
