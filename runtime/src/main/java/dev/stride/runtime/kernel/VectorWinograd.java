@@ -91,8 +91,9 @@ final class VectorWinograd {
 
     /**
      * 3 or 5 for {@link WinogradMatrices#F2X3} / {@link WinogradMatrices#F2X5}'s unrolled sparse
-     * transforms, 6 for the unrolled dense ones of any other 6-point tiles ({@link
-     * WinogradMatrices#F4X3}), 0 for the table-driven ones (any other matrices; tests).
+     * transforms, 6 or 8 for the unrolled dense ones of any other 6- or 8-point tiles ({@link
+     * WinogradMatrices#F4X3}, {@link WinogradMatrices#F4X5}), 0 for the table-driven ones (any
+     * other matrices; tests).
      */
     private final int unrolled;
 
@@ -157,7 +158,9 @@ final class VectorWinograd {
       this.kc = (channels + kBlocks - 1) / kBlocks;
       this.blockPanels = Math.max(1, BLOCK_FLOATS / (products * MR * NR));
       this.unrolled =
-          w == WinogradMatrices.F2X3 ? 3 : w == WinogradMatrices.F2X5 ? 5 : n == 6 ? 6 : 0;
+          w == WinogradMatrices.F2X3
+              ? 3
+              : w == WinogradMatrices.F2X5 ? 5 : n == 6 || n == 8 ? n : 0;
       this.btDense = new float[n * n];
       for (int i = 0; i < btDense.length; i++) {
         btDense[i] = (float) w.bt()[i];
@@ -392,6 +395,8 @@ final class VectorWinograd {
                 inputTransform5(phase, base + q, t, b, ch * NR + j + q, productStride);
               } else if (unrolled == 6) {
                 inputTransform6(phase, base + q, t, b, ch * NR + j + q, productStride);
+              } else if (unrolled == 8) {
+                inputTransform8(phase, base + q, t, b, ch * NR + j + q, productStride);
               } else {
                 inputTransform(phase, base + q, t, b, ch * NR + j + q, productStride);
               }
@@ -433,6 +438,8 @@ final class VectorWinograd {
                 outputTransform5(c, cOff, blockRows * NR, t, y + j);
               } else if (unrolled == 6) {
                 outputTransform6(c, cOff, blockRows * NR, t, y + j);
+              } else if (unrolled == 8) {
+                outputTransform8(c, cOff, blockRows * NR, t, y + j);
               } else {
                 outputTransform(c, cOff, blockRows * NR, t, y + j);
               }
@@ -744,6 +751,67 @@ final class VectorWinograd {
             .add(x1.mul(coef[k + 1]))
             .add(x2.mul(coef[k + 2]).add(x3.mul(coef[k + 3])))
             .add(x4.mul(coef[k + 4]).add(x5.mul(coef[k + 5])))
+            .intoArray(dst, d + i * step);
+      }
+    }
+
+    /** {@link #inputTransform} for any 8-point tiles: rows of d, then columns. */
+    private void inputTransform8(
+        float[] phase, int base, float[] t, float[] b, int bOff, int productStride) {
+      for (int a = 0; a < 8; a++) {
+        dense8(phase, base + inOff[a * 8], inOff, 1, btDense, 8, t, a * 8 * L, L);
+      }
+      for (int j = 0; j < 8; j++) {
+        dense8(t, j * L, null, 8 * L, btDense, 8, b, j * productStride + bOff, 8 * productStride);
+      }
+    }
+
+    /** {@link #outputTransform} for any 8-point tiles: columns of M, then rows. */
+    private void outputTransform8(float[] c, int cOff, int xiStride, float[] t, int y) {
+      for (int col = 0; col < 8; col++) {
+        dense8(c, cOff + col * xiStride, null, 8 * xiStride, atDense, m, t, col * L, 8 * L);
+      }
+      for (int i = 0; i < m; i++) {
+        dense8(t, i * 8 * L, null, L, atDense, m, t, y + i * m * NR, NR);
+      }
+    }
+
+    /**
+     * {@code dst[d + i * step] = sum_k coef[i * 8 + k] * x_k} for {@code i < rows}; the eight
+     * vectors {@code x_k} are at {@code src[o + off[k * offStep]]}, or {@code src[o + k * e]} when
+     * {@code off} is null, loaded once.
+     */
+    private static void dense8(
+        float[] src,
+        int o,
+        int[] off,
+        int e,
+        float[] coef,
+        int rows,
+        float[] dst,
+        int d,
+        int step) {
+      int e1 = off == null ? e : off[e];
+      int e2 = off == null ? 2 * e : off[2 * e];
+      int e3 = off == null ? 3 * e : off[3 * e];
+      int e4 = off == null ? 4 * e : off[4 * e];
+      int e5 = off == null ? 5 * e : off[5 * e];
+      int e6 = off == null ? 6 * e : off[6 * e];
+      int e7 = off == null ? 7 * e : off[7 * e];
+      FloatVector x0 = FloatVector.fromArray(SPECIES, src, o);
+      FloatVector x1 = FloatVector.fromArray(SPECIES, src, o + e1);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, src, o + e2);
+      FloatVector x3 = FloatVector.fromArray(SPECIES, src, o + e3);
+      FloatVector x4 = FloatVector.fromArray(SPECIES, src, o + e4);
+      FloatVector x5 = FloatVector.fromArray(SPECIES, src, o + e5);
+      FloatVector x6 = FloatVector.fromArray(SPECIES, src, o + e6);
+      FloatVector x7 = FloatVector.fromArray(SPECIES, src, o + e7);
+      for (int i = 0, k = 0; i < rows; i++, k += 8) {
+        x0.mul(coef[k])
+            .add(x1.mul(coef[k + 1]))
+            .add(x2.mul(coef[k + 2]).add(x3.mul(coef[k + 3])))
+            .add(x4.mul(coef[k + 4]).add(x5.mul(coef[k + 5])))
+            .add(x6.mul(coef[k + 6]).add(x7.mul(coef[k + 7])))
             .intoArray(dst, d + i * step);
       }
     }

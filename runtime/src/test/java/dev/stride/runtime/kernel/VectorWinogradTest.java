@@ -195,6 +195,32 @@ class VectorWinogradTest {
     }
   }
 
+  @Test
+  void awkwardSizes4x4Tiles5x5() {
+    Random r = new Random(13);
+    int[] sizes = {1, 3, 7, 13, 31};
+    for (int c : sizes) {
+      for (int oc : sizes) {
+        for (int hw : new int[] {1, 4, 6, 13, 26, 60}) {
+          check(
+              r,
+              WinogradMatrices.F4X5,
+              1 + hw % 3,
+              c,
+              hw,
+              hw,
+              oc,
+              2,
+              2,
+              2,
+              2,
+              true,
+              Activation.NONE);
+        }
+      }
+    }
+  }
+
   /** The batch decides the tiling: F(2x2, 3x3) at batch 1-2, F(4x4, 3x3) from 3. */
   @Test
   void bestTilingPerBatch() {
@@ -223,6 +249,7 @@ class VectorWinogradTest {
     }
     check(r, WinogradMatrices.F4X3, 4, 256, 12, 12, 384, 1, 1, 1, 1, true, Activation.RELU);
     check(r, WinogradMatrices.F4X3, 3, 384, 12, 12, 384, 1, 1, 1, 1, true, Activation.RELU);
+    check(r, WinogradMatrices.F4X5, 3, 96, 26, 26, 256, 2, 2, 2, 2, true, Activation.RELU);
   }
 
   @Test
