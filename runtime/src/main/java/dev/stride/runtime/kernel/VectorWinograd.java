@@ -92,9 +92,8 @@ final class VectorWinograd {
 
     /**
      * 3 or 5 for {@link WinogradMatrices#F2X3} / {@link WinogradMatrices#F2X5}'s unrolled sparse
-     * transforms, 6 or 8 for the unrolled dense ones of any other 6- or 8-point tiles ({@link
-     * WinogradMatrices#F4X3}, {@link WinogradMatrices#F4X5}), 0 for the table-driven ones (any
-     * other matrices; tests).
+     * transforms, 6 for the unrolled dense ones of any other 6-point tiles ({@link
+     * WinogradMatrices#F4X3}), 0 for the table-driven ones (any other matrices; tests).
      */
     private final int unrolled;
 
@@ -130,6 +129,15 @@ final class VectorWinograd {
     /** Offset of input value {@code (a, b)} of a tile from the tile's base, {@code [a * n + b]}. */
     private final int[] inOff;
 
+    /**
+     * Offsets by row index for the table-driven transforms: input row {@code a} ({@code inOff[a *
+     * n]}), {@code M} row {@code a} ({@code a * n} products apart) and staged vector {@code k}.
+     */
+    private final int[] inRows;
+
+    private final int[] mRows;
+    private final int[] lanes;
+
     /** Phase-buffer offset of padded row {@code y + padTop} / column {@code x + padLeft}. */
     private final int[] rowOff;
 
@@ -159,9 +167,7 @@ final class VectorWinograd {
       this.kc = (channels + kBlocks - 1) / kBlocks;
       this.blockPanels = Math.max(1, BLOCK_FLOATS / (products * MR * NR));
       this.unrolled =
-          w == WinogradMatrices.F2X3
-              ? 3
-              : w == WinogradMatrices.F2X5 ? 5 : n == 6 || n == 8 ? n : 0;
+          w == WinogradMatrices.F2X3 ? 3 : w == WinogradMatrices.F2X5 ? 5 : n == 6 ? 6 : 0;
       this.btDense = new float[n * n];
       for (int i = 0; i < btDense.length; i++) {
         btDense[i] = (float) w.bt()[i];
@@ -184,6 +190,14 @@ final class VectorWinograd {
         for (int j = 0; j < n; j++) {
           inOff[i * n + j] = ((i % m) * m + j % m) * planeSize + (i / m) * planeW + j / m;
         }
+      }
+      this.inRows = new int[n];
+      this.mRows = new int[n];
+      this.lanes = new int[n];
+      for (int i = 0; i < n; i++) {
+        inRows[i] = inOff[i * n];
+        mRows[i] = i * n * blockPanels * MR * NR;
+        lanes[i] = i * L;
       }
       this.rowOff = new int[g.inHeight()];
       for (int y = 0; y < rowOff.length; y++) {
@@ -396,8 +410,7 @@ final class VectorWinograd {
                 inputTransform5(phase, base + q, t, b, ch * NR + j + q, productStride);
               } else if (unrolled == 6) {
                 inputTransform6(phase, base + q, t, b, ch * NR + j + q, productStride);
-              } else if (unrolled == 8) {
-                inputTransform8(phase, base + q, t, b, ch * NR + j + q, productStride);
+
               } else {
                 inputTransform(phase, base + q, t, b, ch * NR + j + q, productStride);
               }
@@ -439,10 +452,9 @@ final class VectorWinograd {
                 outputTransform5(c, cOff, blockRows * NR, t, y + j);
               } else if (unrolled == 6) {
                 outputTransform6(c, cOff, blockRows * NR, t, y + j);
-              } else if (unrolled == 8) {
-                outputTransform8(c, cOff, blockRows * NR, t, y + j);
+
               } else {
-                outputTransform(c, cOff, blockRows * NR, t, y + j);
+                outputTransform(c, cOff, t, y + j);
               }
             }
             float bv = bias == null ? 0f : bias[oc];
@@ -493,56 +505,74 @@ final class VectorWinograd {
         float[] phase, int base, float[] t, float[] b, int bOff, int productStride) {
       for (int col = 0; col < n; col++) {
         for (int i = 0; i < n; i++) {
-          FloatVector acc = FloatVector.zero(SPECIES);
-          for (int q = btStart[i]; q < btStart[i + 1]; q++) {
-            acc =
-                FloatVector.fromArray(SPECIES, phase, base + inOff[btIndex[q] * n + col])
-                    .fma(FloatVector.broadcast(SPECIES, btCoef[q]), acc);
-          }
-          acc.intoArray(t, (i * n + col) * L);
+          sparseDot(
+              btStart, btIndex, btCoef, i, phase, base + inOff[col], inRows, t, (i * n + col) * L);
         }
       }
       for (int i = 0; i < n; i++) {
         for (int j = 0; j < n; j++) {
-          FloatVector acc = FloatVector.zero(SPECIES);
-          for (int q = btStart[j]; q < btStart[j + 1]; q++) {
-            acc =
-                FloatVector.fromArray(SPECIES, t, (i * n + btIndex[q]) * L)
-                    .fma(FloatVector.broadcast(SPECIES, btCoef[q]), acc);
-          }
-          acc.intoArray(b, (i * n + j) * productStride + bOff);
+          sparseDot(
+              btStart,
+              btIndex,
+              btCoef,
+              j,
+              t,
+              i * n * L,
+              lanes,
+              b,
+              (i * n + j) * productStride + bOff);
         }
       }
     }
 
     /**
      * {@code Y = AT M A} for 16 tiles of one output channel, {@code M[xi]} at {@code c[cOff + xi *
-     * xiStride]}; writes {@code Y[i][j]} to {@code t[y + (i * m + j) * NR]}, using {@code t[0,
-     * products * L)} as scratch.
+     * xiStride]} ({@code xiStride} = {@link #blockPanels} x 8 x 48); writes {@code Y[i][j]} to
+     * {@code t[y + (i * m + j) * NR]}, using {@code t[0, products * L)} as scratch.
      */
-    private void outputTransform(float[] c, int cOff, int xiStride, float[] t, int y) {
+    private void outputTransform(float[] c, int cOff, float[] t, int y) {
       for (int col = 0; col < n; col++) {
         for (int i = 0; i < m; i++) {
-          FloatVector acc = FloatVector.zero(SPECIES);
-          for (int q = atStart[i]; q < atStart[i + 1]; q++) {
-            acc =
-                FloatVector.fromArray(SPECIES, c, cOff + (atIndex[q] * n + col) * xiStride)
-                    .fma(FloatVector.broadcast(SPECIES, atCoef[q]), acc);
-          }
-          acc.intoArray(t, (i * n + col) * L);
+          sparseDot(
+              atStart,
+              atIndex,
+              atCoef,
+              i,
+              c,
+              cOff + col * blockPanels * MR * NR,
+              mRows,
+              t,
+              (i * n + col) * L);
         }
       }
       for (int i = 0; i < m; i++) {
         for (int j = 0; j < m; j++) {
-          FloatVector acc = FloatVector.zero(SPECIES);
-          for (int q = atStart[j]; q < atStart[j + 1]; q++) {
-            acc =
-                FloatVector.fromArray(SPECIES, t, (i * n + atIndex[q]) * L)
-                    .fma(FloatVector.broadcast(SPECIES, atCoef[q]), acc);
-          }
-          acc.intoArray(t, y + (i * m + j) * NR);
+          sparseDot(atStart, atIndex, atCoef, j, t, i * n * L, lanes, t, y + (i * m + j) * NR);
         }
       }
+    }
+
+    /**
+     * {@code dst[d, d + L) = sum_q coef[q] * src[o + table[index[q]], ... + L)} over row {@code
+     * row}'s nonzeros {@code q in [start[row], start[row + 1])}.
+     */
+    private static void sparseDot(
+        int[] start,
+        int[] index,
+        float[] coef,
+        int row,
+        float[] src,
+        int o,
+        int[] table,
+        float[] dst,
+        int d) {
+      FloatVector acc = FloatVector.zero(SPECIES);
+      for (int q = start[row]; q < start[row + 1]; q++) {
+        acc =
+            FloatVector.fromArray(SPECIES, src, o + table[index[q]])
+                .fma(FloatVector.broadcast(SPECIES, coef[q]), acc);
+      }
+      acc.intoArray(dst, d);
     }
 
     // ---- unrolled transforms for F(2x2, 3x3) and F(2x2, 5x5) ----
@@ -752,67 +782,6 @@ final class VectorWinograd {
             .add(x1.mul(coef[k + 1]))
             .add(x2.mul(coef[k + 2]).add(x3.mul(coef[k + 3])))
             .add(x4.mul(coef[k + 4]).add(x5.mul(coef[k + 5])))
-            .intoArray(dst, d + i * step);
-      }
-    }
-
-    /** {@link #inputTransform} for any 8-point tiles: rows of d, then columns. */
-    private void inputTransform8(
-        float[] phase, int base, float[] t, float[] b, int bOff, int productStride) {
-      for (int a = 0; a < 8; a++) {
-        dense8(phase, base + inOff[a * 8], inOff, 1, btDense, 8, t, a * 8 * L, L);
-      }
-      for (int j = 0; j < 8; j++) {
-        dense8(t, j * L, null, 8 * L, btDense, 8, b, j * productStride + bOff, 8 * productStride);
-      }
-    }
-
-    /** {@link #outputTransform} for any 8-point tiles: columns of M, then rows. */
-    private void outputTransform8(float[] c, int cOff, int xiStride, float[] t, int y) {
-      for (int col = 0; col < 8; col++) {
-        dense8(c, cOff + col * xiStride, null, 8 * xiStride, atDense, m, t, col * L, 8 * L);
-      }
-      for (int i = 0; i < m; i++) {
-        dense8(t, i * 8 * L, null, L, atDense, m, t, y + i * m * NR, NR);
-      }
-    }
-
-    /**
-     * {@code dst[d + i * step] = sum_k coef[i * 8 + k] * x_k} for {@code i < rows}; the eight
-     * vectors {@code x_k} are at {@code src[o + off[k * offStep]]}, or {@code src[o + k * e]} when
-     * {@code off} is null, loaded once.
-     */
-    private static void dense8(
-        float[] src,
-        int o,
-        int[] off,
-        int e,
-        float[] coef,
-        int rows,
-        float[] dst,
-        int d,
-        int step) {
-      int e1 = off == null ? e : off[e];
-      int e2 = off == null ? 2 * e : off[2 * e];
-      int e3 = off == null ? 3 * e : off[3 * e];
-      int e4 = off == null ? 4 * e : off[4 * e];
-      int e5 = off == null ? 5 * e : off[5 * e];
-      int e6 = off == null ? 6 * e : off[6 * e];
-      int e7 = off == null ? 7 * e : off[7 * e];
-      FloatVector x0 = FloatVector.fromArray(SPECIES, src, o);
-      FloatVector x1 = FloatVector.fromArray(SPECIES, src, o + e1);
-      FloatVector x2 = FloatVector.fromArray(SPECIES, src, o + e2);
-      FloatVector x3 = FloatVector.fromArray(SPECIES, src, o + e3);
-      FloatVector x4 = FloatVector.fromArray(SPECIES, src, o + e4);
-      FloatVector x5 = FloatVector.fromArray(SPECIES, src, o + e5);
-      FloatVector x6 = FloatVector.fromArray(SPECIES, src, o + e6);
-      FloatVector x7 = FloatVector.fromArray(SPECIES, src, o + e7);
-      for (int i = 0, k = 0; i < rows; i++, k += 8) {
-        x0.mul(coef[k])
-            .add(x1.mul(coef[k + 1]))
-            .add(x2.mul(coef[k + 2]).add(x3.mul(coef[k + 3])))
-            .add(x4.mul(coef[k + 4]).add(x5.mul(coef[k + 5])))
-            .add(x6.mul(coef[k + 6]).add(x7.mul(coef[k + 7])))
             .intoArray(dst, d + i * step);
       }
     }

@@ -36,13 +36,6 @@ record WinogradMatrices(int m, int r, double[] at, double[] g, double[] bt) {
   static final WinogradMatrices F4X3 = of(4, 3, 0, 1, -1, 2, -0.5);
 
   /**
-   * F(4x4, 5x5): 4 products per output instead of F(2x2, 5x5)'s 9, where its tiles fit ({@link
-   * #large}). Points 0, +-1, +-2, +-1/2: its error was about 8e-6 of the output's magnitude at 96
-   * channels (F(2x2, 5x5): 3-4e-6).
-   */
-  static final WinogradMatrices F4X5 = of(4, 5, 0, 1, -1, 2, -2, 0.5, -0.5);
-
-  /**
    * {@code -Dstride.winograd=false} turns the Winograd path off (default on): the vector kernels'
    * convolutions then all take the im2col GEMM, whose rounding is that of a plain dot product.
    */
@@ -82,14 +75,14 @@ record WinogradMatrices(int m, int r, double[] at, double[] g, double[] bt) {
   }
 
   /**
-   * The larger-tile alternative to {@code choose(g)} for big batches: {@link #F4X3} for 3x3 and
-   * {@link #F4X5} for 5x5 layers where it computes fewer products per sample than the 2x2 tiles,
-   * else null.
+   * The larger-tile alternative to {@code choose(g)} for big batches: {@link #F4X3} for 3x3 layers
+   * where it computes fewer products per sample than F(2x2, 3x3), else null. There is none for 5x5:
+   * F(4x4, 5x5) (points 0, +-1, +-2, +-1/2) was about 1.6x faster on AlexNet's conv2 at batch 32
+   * but missed outputs by up to 3e-5 of their magnitude, against 1e-5 for every other path.
    */
   static WinogradMatrices large(Conv2dGeometry g) {
     WinogradMatrices small = choose(g);
-    WinogradMatrices large = small == F2X3 ? F4X3 : small == F2X5 ? F4X5 : null;
-    return large != null && large.computedProducts(g) < small.computedProducts(g) ? large : null;
+    return small == F2X3 && F4X3.computedProducts(g) < small.computedProducts(g) ? F4X3 : null;
   }
 
   /**

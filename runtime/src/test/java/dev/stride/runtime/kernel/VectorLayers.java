@@ -55,28 +55,25 @@ final class VectorLayers {
   /** The Winograd layer for {@code w}, whatever {@link WinogradMatrices#choose} would say. */
   static PreparedLayer winograd(
       Conv2dGeometry g, WinogradMatrices w, float[] weight, float[] bias, Activation act) {
-    return call(
-        "dev.stride.runtime.kernel.VectorWinograd",
-        new Class<?>[] {
-          Conv2dGeometry.class,
-          WinogradMatrices.class,
-          float[].class,
-          float[].class,
-          Activation.class
-        },
-        g,
-        w,
-        weight,
-        bias,
-        act);
+    return winograd("prepare", g, w, weight, bias, act);
   }
 
   /** {@code VectorWinograd.prepareBest}: {@code w} for small batches, larger tiles for big ones. */
   static PreparedLayer winogradBest(
       Conv2dGeometry g, WinogradMatrices w, float[] weight, float[] bias, Activation act) {
+    return winograd("prepareBest", g, w, weight, bias, act);
+  }
+
+  private static PreparedLayer winograd(
+      String method,
+      Conv2dGeometry g,
+      WinogradMatrices w,
+      float[] weight,
+      float[] bias,
+      Activation act) {
     return call(
         "dev.stride.runtime.kernel.VectorWinograd",
-        "prepareBest",
+        method,
         new Class<?>[] {
           Conv2dGeometry.class,
           WinogradMatrices.class,

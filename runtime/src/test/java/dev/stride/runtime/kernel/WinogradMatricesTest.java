@@ -60,7 +60,7 @@ class WinogradMatricesTest {
     assertComputesCorrelation(WinogradMatrices.F2X3, random);
     assertComputesCorrelation(WinogradMatrices.F2X5, random);
     assertComputesCorrelation(WinogradMatrices.F4X3, random);
-    assertComputesCorrelation(WinogradMatrices.F4X5, random);
+    assertComputesCorrelation(WinogradMatrices.of(4, 5, 0, 1, -1, 2, -2, 0.5, -0.5), random);
     assertComputesCorrelation(WinogradMatrices.of(4, 3, 0, 1, -1, 2, -2), random);
     assertComputesCorrelation(WinogradMatrices.of(3, 2, 0, 1, -1), random);
     assertComputesCorrelation(WinogradMatrices.of(2, 5, 0, 1, -1, 0.5, -0.5), random);
@@ -147,7 +147,7 @@ class WinogradMatricesTest {
   @Test
   void largeTilesFor3x3LayersWhereTheySaveProducts() {
     assertSame(WinogradMatrices.F4X3, WinogradMatrices.large(conv(256, 12, 384, 3, 1, 1, 1)));
-    assertSame(WinogradMatrices.F4X5, WinogradMatrices.large(conv(96, 26, 256, 5, 1, 2, 1)));
+    assertNull(WinogradMatrices.large(conv(96, 26, 256, 5, 1, 2, 1)), "5x5");
     assertNull(WinogradMatrices.large(conv(8, 12, 64, 3, 1, 1, 1)), "8 input channels");
     assertNull(WinogradMatrices.large(conv(64, 12, 64, 3, 2, 1, 1)), "stride 2");
   }
