@@ -77,8 +77,9 @@ record WinogradMatrices(int m, int r, double[] at, double[] g, double[] bt) {
   /**
    * The larger-tile alternative to {@code choose(g)} for big batches: {@link #F4X3} for 3x3 layers
    * where it computes fewer products per sample than F(2x2, 3x3), else null. There is none for 5x5:
-   * F(4x4, 5x5) (points 0, +-1, +-2, +-1/2) was about 1.6x faster on AlexNet's conv2 at batch 32
-   * but missed outputs by up to 3e-5 of their magnitude, against 1e-5 for every other path.
+   * F(4x4, 5x5) (points 0, +-1, +-2, +-1/2) was about 1.2x faster on AlexNet's conv2 at batch 32
+   * (one thread) but missed outputs by up to 3e-5 of their magnitude, against 1e-5 for every other
+   * path.
    */
   static WinogradMatrices large(Conv2dGeometry g) {
     WinogradMatrices small = choose(g);
