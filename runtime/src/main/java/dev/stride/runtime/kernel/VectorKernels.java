@@ -141,22 +141,13 @@ public final class VectorKernels implements Kernels {
    * a batch of N gives bit for bit the results of N single samples.
    */
   static void sigmoid(float[] x, int from, int to) {
-    // One call site, so C2 inlines VectorMath.sigmoid once; the last partial vector goes through
-    // the same call on a staged copy (see stageTail).
+    // Whole vectors in place, then the last partial vector through the same loop on a staged
+    // copy (see stageTail); VectorMath.sigmoidInPlace says why it is an array loop.
     int bound = from + SPECIES.loopBound(to - from);
-    int end = bound < to ? bound + LANES : bound;
-    float[] t = null;
-    for (int i = from; i < end; i += LANES) {
-      float[] a = x;
-      int o = i;
-      if (i == bound) {
-        t = stageTail(x, i, to);
-        a = t;
-        o = 0;
-      }
-      VectorMath.sigmoid(FloatVector.fromArray(SPECIES, a, o)).intoArray(a, o);
-    }
-    if (t != null) {
+    VectorMath.sigmoidInPlace(x, from, bound);
+    if (bound < to) {
+      float[] t = stageTail(x, bound, to);
+      VectorMath.sigmoidInPlace(t, 0, LANES);
       System.arraycopy(t, 0, x, bound, to - bound);
     }
   }

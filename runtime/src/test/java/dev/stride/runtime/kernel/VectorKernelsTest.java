@@ -151,6 +151,21 @@ class VectorKernelsTest {
   }
 
   @Test
+  void sigmoidGivesAValueTheSameBitsWhereverItFalls() {
+    // Whole vectors and the staged last partial vector must run the same float function, so that a
+    // batch gives bit for bit the results of its samples run one by one.
+    float[] x = values(1000, 20, true);
+    float[] together = x.clone();
+    vector.sigmoid(together, together.length);
+    for (int i = 0; i < x.length; i++) {
+      float[] alone = {x[i]};
+      vector.sigmoid(alone, 1);
+      assertEquals(
+          Float.floatToIntBits(together[i]), Float.floatToIntBits(alone[0]), "sigmoid of " + x[i]);
+    }
+  }
+
+  @Test
   void softmax() {
     for (int n : new int[] {1, 3}) {
       for (int features : SIZES) {
