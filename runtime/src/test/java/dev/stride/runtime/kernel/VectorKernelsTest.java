@@ -332,6 +332,41 @@ class VectorKernelsTest {
   }
 
   @Test
+  void avgPool2x2OnExactlyTiledPlanesIsBitExact() {
+    // The flat two-pass path (H = 2 OH, W = 2 OW): widths below, at and above a vector and not
+    // multiples of one, plane counts that leave partial blocks and partial vectors, and inputs
+    // exactly as long as they must be, so a read past the last row would throw.
+    int[] sizes = {2, 4, 6, 10, 16, 28, 34, 66};
+    int[] planeCounts = {1, 2, 3, 6, 17, 96};
+    for (int h : sizes) {
+      for (int w : sizes) {
+        for (int planes : planeCounts) {
+          int channels = planes % 2 == 0 ? 2 : 1;
+          int n = planes / channels;
+          Pool2dGeometry g =
+              new Pool2dGeometry(channels, h, w, h / 2, w / 2, 2, 2, 2, 2, 0, 0, 0, 0);
+          float[] x = values(n * g.inputSize(), 1, (h + w + planes) % 7 == 0);
+          float[] expected = junk(n * g.outputSize());
+          for (int p = 0; p < planes; p++) {
+            for (int oy = 0; oy < h / 2; oy++) {
+              for (int ox = 0; ox < w / 2; ox++) {
+                int a = p * h * w + 2 * oy * w + 2 * ox;
+                expected[(p * (h / 2) + oy) * (w / 2) + ox] =
+                    ((x[a] + x[a + w]) + (x[a + 1] + x[a + w + 1])) / 4f;
+              }
+            }
+          }
+          for (boolean includePad : new boolean[] {true, false}) {
+            float[] actual = junk(n * g.outputSize());
+            vector.avgPool2d(x, n, g, includePad, actual);
+            assertWithin(expected, actual, 0, "avgPool2d 2x2 exact " + g);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void poolingWindowsWithNoInputCell() {
     // Padding larger than the kernel, as Pool2dGeometry allows: whole windows of padding give
     // -inf (max) and 0 (average) in both implementations.
