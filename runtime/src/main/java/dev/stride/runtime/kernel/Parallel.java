@@ -19,21 +19,54 @@ public final class Parallel {
 
   private Parallel() {}
 
-  /** The number of threads kernels split work over. */
+  /**
+   * Set on a thread while it runs a task of {@link #forEachUnsplit}: the kernels that task calls
+   * see one thread and run inline.
+   */
+  private static final ThreadLocal<boolean[]> UNSPLIT =
+      ThreadLocal.withInitial(() -> new boolean[1]);
+
+  /**
+   * The number of threads kernels split work over: 1 inside a task of {@link #forEachUnsplit},
+   * whose work is already spread over the pool.
+   */
   public static int threads() {
-    return Holder.THREADS;
+    return Holder.THREADS == 1 || UNSPLIT.get()[0] ? 1 : Holder.THREADS;
+  }
+
+  /**
+   * As {@link #forEach}, but each task runs whole on one thread: the kernels it calls see {@link
+   * #threads()} {@code == 1}, and any {@code forEach} they reach runs inline. For callers that
+   * split the work themselves into independent pieces (a network run per chunk of samples), so
+   * there is one hand-off to the pool per call instead of one per layer, and a piece's data stays
+   * in its core's caches.
+   */
+  public static void forEachUnsplit(int count, IntConsumer task) {
+    forEach(
+        count,
+        i -> {
+          boolean[] unsplit = UNSPLIT.get();
+          boolean outer = unsplit[0];
+          unsplit[0] = true;
+          try {
+            task.accept(i);
+          } finally {
+            unsplit[0] = outer;
+          }
+        });
   }
 
   /**
    * Runs {@code task.accept(i)} for every {@code i} in {@code [0, count)}, spread over the pool,
-   * and returns when all are done; runs inline when there is one thread or one task. Called from a
-   * worker (nested), it forks into the same pool rather than blocking a thread.
+   * and returns when all are done; runs inline when there is one thread or one task, or inside a
+   * task of {@link #forEachUnsplit}. Called from a worker (nested), it forks into the same pool
+   * rather than blocking a thread.
    */
   public static void forEach(int count, IntConsumer task) {
     if (count <= 0) {
       return;
     }
-    if (count == 1 || Holder.THREADS == 1) {
+    if (count == 1 || threads() == 1) {
       for (int i = 0; i < count; i++) {
         task.accept(i);
       }
