@@ -30,9 +30,9 @@ import java.util.SplittableRandom;
  * <p>Immutable after construction; {@link #forward} is safe to call from several threads at once:
  * the weights are never written after construction, and each thread runs in activation buffers of
  * its own, kept per thread (and per model) and reused, so a steady stream of calls allocates only
- * the arrays it returns (and the pool's task objects for a chunked batch, under 1 KB), or no arrays
- * with {@link #forward(float[], int, float[])}. A thread holds on to buffers for its largest batch
- * so far, two activations of the largest layer each.
+ * the arrays it returns (and a few pool task objects for a batch split over threads, about 200
+ * bytes), or no arrays with {@link #forward(float[], int, float[])}. A thread holds on to buffers
+ * for its largest batch so far, two activations of the largest layer each.
  *
  * <p>A large batch of a small network is not run layer by layer but in chunks (see {@link
  * #chunks}): each pool worker runs the whole plan over a few consecutive samples at a time, in its

@@ -14,7 +14,9 @@ import static dev.stride.runtime.kernel.VectorGemm.NR;
  * <ul>
  *   <li>Weights are packed once into {@link VectorGemm#MR}-row panels, k-major, rows past OC/g
  *       zero, so the 8 x 48 micro-kernel (123 GFLOP/s on one core, 92% of FMA peak, with a kc x 48
- *       B panel in L1 and weight panels streamed from L2) needs no row tail.
+ *       B panel in L1 and weight panels streamed from L2) needs no row tail. Stride-1 layers with
+ *       at most 6 output channels (LeNet's first) use a 6 x 64 kernel on a 6-row panel instead, so
+ *       no FMA goes to zero rows (see {@link VectorGemm#directKernel6}).
  *   <li>The im2col operand is never materialised whole. Each task first copies the samples it
  *       touches into a per-thread zero-padded buffer (one cheap pass), then packs {@link #TILES}
  *       48-column tiles for one K block ({@code kc <= 256}, a 48 KB panel per tile) straight from
