@@ -9,10 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.stride.runtime.kernel.Conv2dGeometry;
 import dev.stride.runtime.kernel.KernelProvider;
 import dev.stride.runtime.kernel.Kernels;
+import dev.stride.runtime.kernel.Parallel;
 import dev.stride.runtime.kernel.Pool2dGeometry;
 import dev.stride.runtime.kernel.ScalarKernels;
 import java.io.IOException;
@@ -255,6 +257,100 @@ class CompiledNetworkPlanTest {
     CompiledNetwork.random(act, 1).forward(in, 1, out);
     assertArrayEquals(new float[] {0, 0, 2}, out);
     assertArrayEquals(new float[] {-1, 0, 2}, in);
+  }
+
+  /** d2l's LeNet: the network that chunked batches were made for (wide convs, 2x2 pools). */
+  static final NetworkDef LENET =
+      NetworkDef.builder("LeNet", 1, 28, 28)
+          .conv2d(
+              "conv1",
+              6,
+              28,
+              28,
+              NetworkDef.kernel(5, 5),
+              NetworkDef.stride(1, 1),
+              pad(2),
+              NetworkDef.dilation(1, 1),
+              1,
+              true)
+          .sigmoid("sig1")
+          .avgPool("pool1", 14, 14, NetworkDef.kernel(2, 2), NetworkDef.stride(2, 2), pad(0), true)
+          .conv2d(
+              "conv2",
+              16,
+              10,
+              10,
+              NetworkDef.kernel(5, 5),
+              NetworkDef.stride(1, 1),
+              pad(0),
+              NetworkDef.dilation(1, 1),
+              1,
+              true)
+          .sigmoid("sig2")
+          .avgPool("pool2", 5, 5, NetworkDef.kernel(2, 2), NetworkDef.stride(2, 2), pad(0), true)
+          .flatten("flatten")
+          .linear("fc1", 120, true)
+          .sigmoid("sig3")
+          .linear("fc2", 84, true)
+          .sigmoid("sig4")
+          .linear("fc3", 10, true)
+          .build();
+
+  /**
+   * A batch large enough to be split into chunks, one pool task each, gives bit for bit what the
+   * same batch gives run layer by layer on one thread: the chunking must not show in the results.
+   */
+  @Test
+  void chunkedBatchesEqualOneThreadLayerByLayerBitForBit() throws IOException {
+    assumeTrue(Parallel.threads() > 1, "batches are only chunked with more than one thread");
+    for (CompiledNetwork net :
+        new CompiledNetwork[] {smallWithStatistics(), CompiledNetwork.random(LENET, 3)}) {
+      int size = net.network().input().size();
+      int outSize = net.network().output().size();
+      for (Kernels kernels : new Kernels[] {ScalarKernels.INSTANCE, KernelProvider.kernels()}) {
+        CompiledNetwork model = net.withKernels(kernels);
+        Random r = new Random(21);
+        // Fewest for chunking, an odd size (uneven chunks), and more chunks than threads.
+        for (int batch : new int[] {2 * CompiledNetwork.MIN_CHUNK, 37, 100}) {
+          assertTrue(model.chunks(batch) > 1, "batch " + batch + " is chunked");
+          float[] x = randoms(r, batch * size);
+          float[] chunked = model.forward(x, batch);
+          float[] whole = new float[batch * outSize];
+          // Inside an unsplit task the network sees one thread: no chunks, every kernel inline.
+          Parallel.forEachUnsplit(
+              1,
+              i -> {
+                assertEquals(1, model.chunks(batch));
+                model.forward(x, batch, whole);
+              });
+          assertArrayEquals(
+              whole, chunked, net.network().name() + " " + kernels.name() + " batch " + batch);
+        }
+      }
+    }
+  }
+
+  @Test
+  void smallBatchesAndLargeActivationsAreNotChunked() throws IOException {
+    CompiledNetwork net = CompiledNetwork.random(LENET, 3);
+    assertEquals(1, net.chunks(1));
+    assertEquals(1, net.chunks(CompiledNetwork.MIN_CHUNK));
+    // Two activations of 8 samples of 1 x 256 x 256 floats are 4 MB, over the chunk budget.
+    NetworkDef large =
+        NetworkDef.builder("Large", 1, 256, 256)
+            .conv2d(
+                "conv",
+                1,
+                256,
+                256,
+                NetworkDef.kernel(1, 1),
+                NetworkDef.stride(1, 1),
+                pad(0),
+                NetworkDef.dilation(1, 1),
+                1,
+                false)
+            .build();
+    assertEquals(1, CompiledNetwork.random(large, 1).chunks(1024));
   }
 
   @Test

@@ -84,6 +84,43 @@ final class VectorMath {
     return one(x).div(exp(x.neg()).add(1f));
   }
 
+  /**
+   * {@link #sigmoid(FloatVector)} in place over the whole vectors of {@code a[from, to)} ({@code to
+   * - from} a multiple of the vector length), with {@link #exp}'s operations written out in the
+   * loop: the same operations in the same order, so the same bits.
+   *
+   * <p>Why written out: this loop is inlined into large callers (a convolution's whole tile loop,
+   * itself inlined into the pool task that runs it), and when such a compilation reaches C2's
+   * node-count cutoff, a call left in it to a method of ours that takes or returns a {@code
+   * FloatVector} passes that vector boxed. Calling {@link #sigmoid(FloatVector)} here, it did after
+   * a small change to {@link Parallel#forEach} (one more call on its inline path) moved where the
+   * cutoff fell: LeNet's first convolution ran 3-4x slower on one thread, allocating ~6 GB/s of
+   * boxed vectors. The Vector API's own methods are {@code @ForceInline}, which C2 inlines late
+   * rather than refusing, so a loop that calls only them stays allocation-free wherever it lands.
+   */
+  static void sigmoidInPlace(float[] a, int from, int to) {
+    for (int i = from; i < to; i += SPECIES.length()) {
+      FloatVector x = FloatVector.fromArray(SPECIES, a, i).neg().min(HIGH).max(LOW);
+      FloatVector shifted = x.mul(LOG2E).add(ROUNDER);
+      FloatVector n = shifted.sub(ROUNDER);
+      FloatVector r = n.fma(FloatVector.broadcast(SPECIES, -C1), x);
+      r = n.fma(FloatVector.broadcast(SPECIES, -C2), r);
+      FloatVector y =
+          r.fma(FloatVector.broadcast(SPECIES, P0), FloatVector.broadcast(SPECIES, P1))
+              .fma(r, FloatVector.broadcast(SPECIES, P2))
+              .fma(r, FloatVector.broadcast(SPECIES, P3))
+              .fma(r, FloatVector.broadcast(SPECIES, P4))
+              .fma(r, FloatVector.broadcast(SPECIES, P5));
+      y = y.fma(r.mul(r), r).add(1f);
+      IntVector bits =
+          ((IntVector) shifted.reinterpretShape(INTS, 0))
+              .sub(IntVector.broadcast(INTS, ROUNDER_BITS - 127))
+              .lanewise(VectorOperators.LSHL, IntVector.broadcast(INTS, 23));
+      FloatVector e = y.mul((FloatVector) bits.reinterpretShape(SPECIES, 0));
+      FloatVector.broadcast(SPECIES, 1f).div(e.add(1f)).intoArray(a, i);
+    }
+  }
+
   private static FloatVector one(FloatVector x) {
     return FloatVector.broadcast(SPECIES, 1f);
   }

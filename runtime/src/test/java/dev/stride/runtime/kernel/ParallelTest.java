@@ -82,6 +82,48 @@ class ParallelTest {
   }
 
   @Test
+  void forEachUnsplitRunsEachTaskWholeOnOneThread() {
+    int count = 4 * Parallel.threads() + 3;
+    int inner = 9;
+    AtomicIntegerArray hits = new AtomicIntegerArray(count * inner);
+    AtomicIntegerArray seenThreads = new AtomicIntegerArray(count);
+    AtomicIntegerArray strayThreads = new AtomicIntegerArray(count);
+    assertTimeoutPreemptively(
+        HANG,
+        () ->
+            Parallel.forEachUnsplit(
+                count,
+                i -> {
+                  seenThreads.set(i, Parallel.threads());
+                  Thread mine = Thread.currentThread();
+                  // A kernel's own forEach inside the task runs inline, on the task's thread.
+                  Parallel.forEach(
+                      inner,
+                      j -> {
+                        hits.incrementAndGet(i * inner + j);
+                        if (Thread.currentThread() != mine) {
+                          strayThreads.incrementAndGet(i);
+                        }
+                      });
+                }));
+    for (int i = 0; i < count; i++) {
+      assertEquals(1, seenThreads.get(i), "threads() inside task " + i);
+      assertEquals(0, strayThreads.get(i), "inner work of task " + i + " left its thread");
+      for (int j = 0; j < inner; j++) {
+        assertEquals(1, hits.get(i * inner + j), "task " + i + ", index " + j);
+      }
+    }
+    // Afterwards (and on the caller, which may have run a task) the pool is split over again.
+    int expected =
+        Parallel.parseThreads(
+            System.getProperty(Parallel.THREADS_PROPERTY),
+            Runtime.getRuntime().availableProcessors());
+    assertEquals(expected, Parallel.threads());
+    Parallel.forEachUnsplit(1, i -> assertEquals(1, Parallel.threads()));
+    assertEquals(expected, Parallel.threads());
+  }
+
+  @Test
   void forEachFromManyThreadsAndFromAnotherForkJoinPool() throws Exception {
     int callers = 8;
     int count = 50;

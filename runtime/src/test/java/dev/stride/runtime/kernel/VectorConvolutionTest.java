@@ -104,6 +104,24 @@ class VectorConvolutionTest {
   }
 
   @Test
+  void sixOrFewerOutputChannelsOnTheSixRowKernel() {
+    // Stride-1 layers with 1-6 output channels run the 6 x 64 wide kernel: one K block and
+    // several (12 x 5 x 5 = 300 > 256), dilation, asymmetric padding, widths below, at and above
+    // a 64-column tile, and batches whose samples each start a new tile.
+    Random r = new Random(12);
+    for (int oc = 1; oc <= 6; oc++) {
+      for (int c : new int[] {1, 12}) {
+        for (int d = 1; d <= 2; d++) {
+          for (int hw : new int[] {9, 28, 70}) {
+            Activation act = oc % 2 == 0 ? Activation.SIGMOID : Activation.RELU;
+            check(r, 1 + oc % 3, c, hw, hw + 3, oc, 5, 5, 1, 1, 2, 1, 0, 3, d, d, 1, true, act);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void largeChannelCounts() {
     Random r = new Random(2);
     simple(r, 1, 100, 13, 257, 3, 1, 1);

@@ -151,6 +151,21 @@ class VectorKernelsTest {
   }
 
   @Test
+  void sigmoidGivesAValueTheSameBitsWhereverItFalls() {
+    // Whole vectors and the staged last partial vector must run the same float function, so that a
+    // batch gives bit for bit the results of its samples run one by one.
+    float[] x = values(1000, 20, true);
+    float[] together = x.clone();
+    vector.sigmoid(together, together.length);
+    for (int i = 0; i < x.length; i++) {
+      float[] alone = {x[i]};
+      vector.sigmoid(alone, 1);
+      assertEquals(
+          Float.floatToIntBits(together[i]), Float.floatToIntBits(alone[0]), "sigmoid of " + x[i]);
+    }
+  }
+
+  @Test
   void softmax() {
     for (int n : new int[] {1, 3}) {
       for (int features : SIZES) {
@@ -312,6 +327,41 @@ class VectorKernelsTest {
         scalar.avgPool2d(x, n, g, includePad, expected);
         vector.avgPool2d(x, n, g, includePad, actual);
         assertRelative(expected, actual, "avgPool2d includePad=" + includePad + " " + g);
+      }
+    }
+  }
+
+  @Test
+  void avgPool2x2OnExactlyTiledPlanesIsBitExact() {
+    // The flat two-pass path (H = 2 OH, W = 2 OW): widths below, at and above a vector and not
+    // multiples of one, plane counts that leave partial blocks and partial vectors, and inputs
+    // exactly as long as they must be, so a read past the last row would throw.
+    int[] sizes = {2, 4, 6, 10, 16, 28, 34, 66};
+    int[] planeCounts = {1, 2, 3, 6, 17, 96};
+    for (int h : sizes) {
+      for (int w : sizes) {
+        for (int planes : planeCounts) {
+          int channels = planes % 2 == 0 ? 2 : 1;
+          int n = planes / channels;
+          Pool2dGeometry g =
+              new Pool2dGeometry(channels, h, w, h / 2, w / 2, 2, 2, 2, 2, 0, 0, 0, 0);
+          float[] x = values(n * g.inputSize(), 1, (h + w + planes) % 7 == 0);
+          float[] expected = junk(n * g.outputSize());
+          for (int p = 0; p < planes; p++) {
+            for (int oy = 0; oy < h / 2; oy++) {
+              for (int ox = 0; ox < w / 2; ox++) {
+                int a = p * h * w + 2 * oy * w + 2 * ox;
+                expected[(p * (h / 2) + oy) * (w / 2) + ox] =
+                    ((x[a] + x[a + w]) + (x[a + 1] + x[a + w + 1])) / 4f;
+              }
+            }
+          }
+          for (boolean includePad : new boolean[] {true, false}) {
+            float[] actual = junk(n * g.outputSize());
+            vector.avgPool2d(x, n, g, includePad, actual);
+            assertWithin(expected, actual, 0, "avgPool2d 2x2 exact " + g);
+          }
+        }
       }
     }
   }
