@@ -625,7 +625,11 @@ final class VectorGemm {
    * <p>Bias and ReLU are applied in one loop; sigmoid and tanh then run in place over the stored
    * values, which are still in L1. They are kept out of this loop because their bodies are too big
    * for C2 to inline at every call site here, and a FloatVector passed to a method that is not
-   * inlined is boxed: measured at ~16 KB allocated per LeNet sample before this split.
+   * inlined is boxed: measured at ~16 KB allocated per LeNet sample before this split. For the same
+   * reason ReLU is written out in each loop ({@code max(v, 0)} as a blend on {@code v < 0}: NaN
+   * compares false and stays NaN, as in torch) rather than called: a {@code relu(FloatVector)}
+   * helper that C2 declined to inline in the linear layer's output pass cost 3 MB of boxes per
+   * AlexNet batch of 32 (JMH {@code -prof gc}).
    */
   static void biasActivate(
       float[] src, int srcOff, float[] dst, int dstOff, int len, float bias, Activation act) {
@@ -634,7 +638,8 @@ final class VectorGemm {
     FloatVector bv = FloatVector.broadcast(SPECIES, bias);
     if (act == Activation.RELU) {
       for (; i < bound; i += L) {
-        relu(FloatVector.fromArray(SPECIES, src, srcOff + i).add(bv)).intoArray(dst, dstOff + i);
+        FloatVector v = FloatVector.fromArray(SPECIES, src, srcOff + i).add(bv);
+        v.blend(0f, v.lt(0f)).intoArray(dst, dstOff + i);
       }
     } else {
       for (; i < bound; i += L) {
@@ -647,7 +652,10 @@ final class VectorGemm {
       // see VectorKernels.stageTail.
       float[] t = VectorKernels.stageTail(src, srcOff + i, srcOff + len);
       FloatVector v = FloatVector.fromArray(SPECIES, t, 0).add(bv);
-      (act == Activation.RELU ? relu(v) : v).intoArray(t, 0);
+      if (act == Activation.RELU) {
+        v = v.blend(0f, v.lt(0f));
+      }
+      v.intoArray(t, 0);
       System.arraycopy(t, 0, dst, dstOff + i, len - i);
     }
     squash(dst, dstOff, len, act);
@@ -672,12 +680,19 @@ final class VectorGemm {
     }
     int i = 0;
     int bound = SPECIES.loopBound(len);
-    boolean relu = act == Activation.RELU;
-    for (; i < bound; i += L) {
-      FloatVector v =
-          FloatVector.fromArray(SPECIES, src, srcOff + i)
-              .add(FloatVector.fromArray(SPECIES, bias, biasOff + i));
-      (relu ? relu(v) : v).intoArray(dst, dstOff + i);
+    if (act == Activation.RELU) {
+      for (; i < bound; i += L) {
+        FloatVector v =
+            FloatVector.fromArray(SPECIES, src, srcOff + i)
+                .add(FloatVector.fromArray(SPECIES, bias, biasOff + i));
+        v.blend(0f, v.lt(0f)).intoArray(dst, dstOff + i);
+      }
+    } else {
+      for (; i < bound; i += L) {
+        FloatVector.fromArray(SPECIES, src, srcOff + i)
+            .add(FloatVector.fromArray(SPECIES, bias, biasOff + i))
+            .intoArray(dst, dstOff + i);
+      }
     }
     if (i < len) {
       // Staged for the reason given in the per-channel form above; the bias goes in the second
@@ -687,7 +702,10 @@ final class VectorGemm {
       java.util.Arrays.fill(t, L + len - i, 2 * L, 0f);
       FloatVector v =
           FloatVector.fromArray(SPECIES, t, 0).add(FloatVector.fromArray(SPECIES, t, L));
-      (relu ? relu(v) : v).intoArray(t, 0);
+      if (act == Activation.RELU) {
+        v = v.blend(0f, v.lt(0f));
+      }
+      v.intoArray(t, 0);
       System.arraycopy(t, 0, dst, dstOff + i, len - i);
     }
     squash(dst, dstOff, len, act);
@@ -700,12 +718,5 @@ final class VectorGemm {
     } else if (act == Activation.TANH) {
       VectorKernels.tanh(x, off, off + len);
     }
-  }
-
-  /**
-   * {@code max(v, 0)} as a blend on {@code v < 0}: NaN compares false and stays NaN, as in torch.
-   */
-  private static FloatVector relu(FloatVector v) {
-    return v.blend(0f, v.lt(0f));
   }
 }
