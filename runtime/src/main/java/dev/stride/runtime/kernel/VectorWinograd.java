@@ -341,8 +341,9 @@ final class VectorWinograd {
       int blockRows = blockPanels * MR;
       float[] c = s.c(products * blockRows * NR);
       float[] t = s.t(products * L + m * m * NR);
-      // Runs of whole tiles in one tile row of one sample: start column, length, output index of
-      // the first tile's top-left value, valid rows, valid columns of the run's last tile.
+      // Runs of whole tiles in one tile row of one sample (outputPass reads them from the same
+      // arrays): start column, length, output index of the first tile's top-left value, valid
+      // rows, valid columns of the run's last tile.
       int[] runJ = s.segJ;
       int[] runLen = s.segLen;
       int[] runOut = s.segSrc;
@@ -355,7 +356,6 @@ final class VectorWinograd {
       int padFrom = 0;
       int padTo = 0;
       float[] phase = null;
-      int plane = g.outHeight() * g.outWidth();
       for (int u = unitFrom; u < unitTo; u++) {
         long col0 = (long) u * NR;
         int valid = (int) Math.min(NR, total - col0);
@@ -387,37 +387,7 @@ final class VectorWinograd {
           runs++;
           j += len;
         }
-        // Input transform, one run of tiles of one sample at a time; whole vectors, whose overrun
-        // past a run is overwritten by the next run or lands in unused columns / the spare row.
-        for (int ch = 0; ch < channels; ch++) {
-          int j = 0;
-          while (j < valid) {
-            long col = col0 + j;
-            int sample = (int) (col / columnsPerSample);
-            int local = (int) (col - (long) sample * columnsPerSample);
-            int ty = local / rowColumns;
-            int tx = local - ty * rowColumns;
-            // Contiguous in the phase planes: the rest of the sample, or of the tile row.
-            int len =
-                Math.min(
-                    valid - j, rowColumns == planeW ? columnsPerSample - local : rowColumns - tx);
-            int base =
-                (sample - padFrom) * sampleFloats + ch * m * m * planeSize + ty * planeW + tx;
-            for (int q = 0; q < len; q += L) {
-              if (unrolled == 3) {
-                inputTransform3(phase, base + q, t, b, ch * NR + j + q, productStride);
-              } else if (unrolled == 5) {
-                inputTransform5(phase, base + q, t, b, ch * NR + j + q, productStride);
-              } else if (unrolled == 6) {
-                inputTransform6(phase, base + q, t, b, ch * NR + j + q, productStride);
-
-              } else {
-                inputTransform(phase, base + q, t, b, ch * NR + j + q, productStride);
-              }
-            }
-            j += len;
-          }
-        }
+        transformInput(phase, padFrom, col0, valid, t, b, productStride);
         for (int pb = pFrom; pb < pTo; pb += blockPanels) {
           int pe = Math.min(pTo, pb + blockPanels);
           for (int kb = 0; kb < kBlocks; kb++) {
@@ -439,37 +409,94 @@ final class VectorWinograd {
               }
             }
           }
-          int rowTo = Math.min(pe * MR, outChannels);
-          int y = products * L;
-          for (int oc = pb * MR; oc < rowTo; oc++) {
-            int row = oc - pb * MR;
-            // Y[dy][dx] of all 48 tiles as m * m rows of NR, then one bias + activation pass.
-            for (int j = 0; j < valid; j += L) {
-              int cOff = row * NR + j;
-              if (unrolled == 3) {
-                outputTransform3(c, cOff, blockRows * NR, t, y + j);
-              } else if (unrolled == 5) {
-                outputTransform5(c, cOff, blockRows * NR, t, y + j);
-              } else if (unrolled == 6) {
-                outputTransform6(c, cOff, blockRows * NR, t, y + j);
+          outputPass(c, pb, pe, blockRows, valid, t, s, runs, output);
+        }
+      }
+    }
 
-              } else {
-                outputTransform(c, cOff, t, y + j);
-              }
-            }
-            float bv = bias == null ? 0f : bias[oc];
-            VectorGemm.biasActivate(t, y, t, y, m * m * NR, bv, activation);
-            for (int q = 0; q < runs; q++) {
-              scatter(
-                  t,
-                  y + runJ[q],
-                  runLen[q],
-                  runRows[q],
-                  runLastCols[q],
-                  output,
-                  runOut[q] + oc * plane);
+    /**
+     * The input transform of one panel, {@code valid} columns from {@code col0}, one run of tiles
+     * of one sample at a time; whole vectors, whose overrun past a run is overwritten by the next
+     * run or lands in unused columns / the spare row.
+     *
+     * <p>This and {@link #outputPass} are methods of their own to keep {@code compute}, which C2
+     * compiles with the micro-kernel calls, small: inside it the transforms hit C2's inlining
+     * cut-offs ({@code -XX:+PrintInlining}: NodeCountInliningCutoff).
+     */
+    private void transformInput(
+        float[] phase, int padFrom, long col0, int valid, float[] t, float[] b, int productStride) {
+      for (int ch = 0; ch < channels; ch++) {
+        int j = 0;
+        while (j < valid) {
+          long col = col0 + j;
+          int sample = (int) (col / columnsPerSample);
+          int local = (int) (col - (long) sample * columnsPerSample);
+          int ty = local / rowColumns;
+          int tx = local - ty * rowColumns;
+          // Contiguous in the phase planes: the rest of the sample, or of the tile row.
+          int len =
+              Math.min(
+                  valid - j, rowColumns == planeW ? columnsPerSample - local : rowColumns - tx);
+          int base = (sample - padFrom) * sampleFloats + ch * m * m * planeSize + ty * planeW + tx;
+          for (int q = 0; q < len; q += L) {
+            if (unrolled == 3) {
+              inputTransform3(phase, base + q, t, b, ch * NR + j + q, productStride);
+            } else if (unrolled == 5) {
+              inputTransform5(phase, base + q, t, b, ch * NR + j + q, productStride);
+            } else if (unrolled == 6) {
+              inputTransform6(phase, base + q, t, b, ch * NR + j + q, productStride);
+            } else {
+              inputTransform(phase, base + q, t, b, ch * NR + j + q, productStride);
             }
           }
+          j += len;
+        }
+      }
+    }
+
+    /**
+     * Output channels of panels {@code [pb, pe)} from the {@code M} block: transform each channel's
+     * tiles into {@code m * m} rows of 48, one bias + activation pass, then the scatter of each run
+     * of tiles (runs in the scratch's segment arrays, see {@code compute}).
+     */
+    private void outputPass(
+        float[] c,
+        int pb,
+        int pe,
+        int blockRows,
+        int valid,
+        float[] t,
+        VectorGemm.Scratch s,
+        int runs,
+        float[] output) {
+      int plane = g.outHeight() * g.outWidth();
+      int rowTo = Math.min(pe * MR, outChannels);
+      int y = products * L;
+      for (int oc = pb * MR; oc < rowTo; oc++) {
+        int row = oc - pb * MR;
+        for (int j = 0; j < valid; j += L) {
+          int cOff = row * NR + j;
+          if (unrolled == 3) {
+            outputTransform3(c, cOff, blockRows * NR, t, y + j);
+          } else if (unrolled == 5) {
+            outputTransform5(c, cOff, blockRows * NR, t, y + j);
+          } else if (unrolled == 6) {
+            outputTransform6(c, cOff, blockRows * NR, t, y + j);
+          } else {
+            outputTransform(c, cOff, t, y + j);
+          }
+        }
+        float bv = bias == null ? 0f : bias[oc];
+        VectorGemm.biasActivate(t, y, t, y, m * m * NR, bv, activation);
+        for (int q = 0; q < runs; q++) {
+          scatter(
+              t,
+              y + s.segJ[q],
+              s.segLen[q],
+              s.segPos[q],
+              s.segSample[q],
+              output,
+              s.segSrc[q] + oc * plane);
         }
       }
     }
