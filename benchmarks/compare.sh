@@ -66,6 +66,10 @@ run_java() { # $1 = java binary, then extra JVM flags
 
 echo "== JDK 17: $("$JAVA17" -version 2>&1 | head -1)"
 run_java "$JAVA17"
+# Winograd convolutions are off by default before JDK 25 (README, runtime switches): measure
+# JDK 17 with them switched on as well.
+echo "== JDK 17 with -Dstride.winograd=true"
+run_java "$JAVA17" -Dstride.winograd=true
 
 if [[ -x "$JAVA25" ]]; then
   echo "== JDK 25: $("$JAVA25" -version 2>&1 | head -1)"

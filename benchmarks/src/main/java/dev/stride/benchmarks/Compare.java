@@ -134,7 +134,17 @@ public final class Compare {
 
   private final Options options;
   private final OrtEnvironment env = OrtEnvironment.getEnvironment();
-  private final String run = "JDK " + Runtime.version().feature();
+
+  /**
+   * "JDK 17", or "JDK 17 Winograd on" / "off" when {@code -Dstride.winograd} overrides the JDK's
+   * default, so that compare.sh's two JDK 17 runs are two columns of the targets table.
+   */
+  private final String run =
+      "JDK "
+          + Runtime.version().feature()
+          + (System.getProperty("stride.winograd") == null
+              ? ""
+              : KernelProvider.winograd() ? " Winograd on" : " Winograd off");
 
   private Compare(Options options) {
     this.options = options;
@@ -220,7 +230,11 @@ public final class Compare {
         System.out.printf("SKIPPED %s: ONNX Runtime and Stride disagree%n", c);
         continue;
       }
-      results.addAll(measure(p, batch, "Stride (" + kernels + ")"));
+      String engine =
+          kernels.equals("vector") && KernelProvider.winograd()
+              ? "Stride (vector, Winograd)"
+              : "Stride (" + kernels + ")";
+      results.addAll(measure(p, batch, engine));
       System.out.println();
     }
     for (Prepared p : prepared.values()) {

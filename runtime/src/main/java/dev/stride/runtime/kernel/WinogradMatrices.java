@@ -36,10 +36,28 @@ record WinogradMatrices(int m, int r, double[] at, double[] g, double[] bt) {
   static final WinogradMatrices F4X3 = of(4, 3, 0, 1, -1, 2, -0.5);
 
   /**
-   * {@code -Dstride.winograd=false} turns the Winograd path off (default on): the vector kernels'
-   * convolutions then all take the im2col GEMM, whose rounding is that of a plain dot product.
+   * {@code -Dstride.winograd=true|false} turns the Winograd path on or off; unset, it is on from
+   * JDK {@link #DEFAULT_FROM_JDK}. Off, the vector kernels' convolutions all take the im2col GEMM,
+   * whose rounding is that of a plain dot product.
    */
   static final String PROPERTY = "stride.winograd";
+
+  /**
+   * The first JDK on which the Winograd path is on by default. On JDK 17, C2 compiled the
+   * transforms with their vectors boxed in some runs and not in others (AlexNet batch 32 in a plain
+   * loop, same command: 3 KB, 17-85 MB or 18-22 GB allocated per forward pass, the last at 1.3-1.9
+   * s instead of 0.19 s); JDK 25 allocated 3 KB in 5 of 5 runs. JDK 18-24 were not tried.
+   */
+  static final int DEFAULT_FROM_JDK = 25;
+
+  /** Whether the vector kernels use Winograd in this JVM: {@link #PROPERTY}, else the JDK. */
+  static boolean enabled() {
+    return enabled(System.getProperty(PROPERTY), Runtime.version().feature());
+  }
+
+  static boolean enabled(String property, int jdk) {
+    return property == null ? jdk >= DEFAULT_FROM_JDK : Boolean.parseBoolean(property);
+  }
 
   /**
    * Fewest input and output channels: the transforms cost per channel about what 16 output
@@ -52,12 +70,14 @@ record WinogradMatrices(int m, int r, double[] at, double[] g, double[] bt) {
    * (F(2x2, 3x3)) or 5x5 (F(2x2, 5x5)) filters, stride 1, no dilation, one group, at least {@link
    * #MIN_CHANNELS} channels in and out, an output large enough that the products computed
    * (including each tile's cut-off outputs and the layout's unused tile columns) are under 80% of
-   * the direct count, and {@link #PROPERTY} not {@code false}.
+   * the direct count, and the path {@link #enabled}.
    */
   static WinogradMatrices choose(Conv2dGeometry g) {
-    if (!Boolean.parseBoolean(System.getProperty(PROPERTY, "true"))) {
-      return null;
-    }
+    return enabled() ? select(g) : null;
+  }
+
+  /** {@link #choose} without asking whether the path is enabled. */
+  static WinogradMatrices select(Conv2dGeometry g) {
     int r = g.kernelHeight();
     if (g.groups() != 1
         || r != g.kernelWidth()
@@ -82,7 +102,7 @@ record WinogradMatrices(int m, int r, double[] at, double[] g, double[] bt) {
    * path.
    */
   static WinogradMatrices large(Conv2dGeometry g) {
-    WinogradMatrices small = choose(g);
+    WinogradMatrices small = select(g);
     return small == F2X3 && F4X3.computedProducts(g) < small.computedProducts(g) ? F4X3 : null;
   }
 

@@ -1,6 +1,7 @@
 package dev.stride.runtime.kernel;
 
 import static dev.stride.runtime.kernel.ScalarKernelsTest.randoms;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
@@ -171,22 +172,35 @@ class VectorWinogradTest {
   }
 
   @Test
-  void vectorKernelsPickItForAlexNet() {
+  void vectorKernelsPickItForAlexNetWhenEnabled() {
     Conv2dGeometry g = new Conv2dGeometry(256, 12, 12, 384, 12, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1);
     Random r = new Random(8);
-    VectorConvolutionTest.compare(
-        r,
-        2,
-        g,
-        true,
-        Activation.RELU,
-        (geometry, weight, bias, a) -> vectorKernels().prepareConv2d(geometry, weight, bias, a));
-    String name =
-        vectorKernels()
-            .prepareConv2d(g, randoms(r, g.weightSize()), null, Activation.NONE)
-            .getClass()
-            .getName();
-    org.junit.jupiter.api.Assertions.assertTrue(name.contains("VectorWinograd"), name);
+    String old = System.getProperty(WinogradMatrices.PROPERTY);
+    try {
+      System.setProperty(WinogradMatrices.PROPERTY, "true");
+      VectorConvolutionTest.compare(
+          r,
+          2,
+          g,
+          true,
+          Activation.RELU,
+          (geometry, weight, bias, a) -> vectorKernels().prepareConv2d(geometry, weight, bias, a));
+      String name = prepared(g, r).getClass().getName();
+      assertTrue(name.contains("VectorWinograd"), name);
+      System.setProperty(WinogradMatrices.PROPERTY, "false");
+      name = prepared(g, r).getClass().getName();
+      assertTrue(name.contains("VectorConvolution"), name);
+    } finally {
+      if (old == null) {
+        System.clearProperty(WinogradMatrices.PROPERTY);
+      } else {
+        System.setProperty(WinogradMatrices.PROPERTY, old);
+      }
+    }
+  }
+
+  private static PreparedLayer prepared(Conv2dGeometry g, Random r) {
+    return vectorKernels().prepareConv2d(g, randoms(r, g.weightSize()), null, Activation.NONE);
   }
 
   private static Kernels vectorKernels() {

@@ -2,6 +2,7 @@ package dev.stride.runtime.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -138,10 +139,10 @@ class WinogradMatricesTest {
 
   @Test
   void choosesAlexNetsStrideOneLayersOnly() {
-    assertNull(WinogradMatrices.choose(conv(1, 224, 96, 11, 4, 1, 1)), "conv1");
-    assertSame(WinogradMatrices.F2X5, WinogradMatrices.choose(conv(96, 26, 256, 5, 1, 2, 1)));
-    assertSame(WinogradMatrices.F2X3, WinogradMatrices.choose(conv(256, 12, 384, 3, 1, 1, 1)));
-    assertSame(WinogradMatrices.F2X3, WinogradMatrices.choose(conv(384, 12, 256, 3, 1, 1, 1)));
+    assertNull(WinogradMatrices.select(conv(1, 224, 96, 11, 4, 1, 1)), "conv1");
+    assertSame(WinogradMatrices.F2X5, WinogradMatrices.select(conv(96, 26, 256, 5, 1, 2, 1)));
+    assertSame(WinogradMatrices.F2X3, WinogradMatrices.select(conv(256, 12, 384, 3, 1, 1, 1)));
+    assertSame(WinogradMatrices.F2X3, WinogradMatrices.select(conv(384, 12, 256, 3, 1, 1, 1)));
   }
 
   @Test
@@ -154,22 +155,31 @@ class WinogradMatricesTest {
 
   @Test
   void leavesOtherLayersToTheGemm() {
-    assertNull(WinogradMatrices.choose(conv(6, 14, 16, 5, 1, 0, 1)), "LeNet conv2: 6 channels");
-    assertNull(WinogradMatrices.choose(conv(64, 12, 8, 3, 1, 1, 1)), "8 output channels");
-    assertNull(WinogradMatrices.choose(conv(64, 12, 64, 3, 2, 1, 1)), "stride 2");
-    assertNull(WinogradMatrices.choose(conv(64, 12, 64, 3, 1, 2, 2)), "dilation 2");
-    assertNull(WinogradMatrices.choose(conv(64, 12, 64, 7, 1, 3, 1)), "7x7");
-    assertNull(WinogradMatrices.choose(conv(64, 12, 64, 1, 1, 0, 1)), "1x1");
-    assertNull(WinogradMatrices.choose(conv(64, 3, 64, 3, 1, 0, 1)), "1x1 output");
-    assertNull(WinogradMatrices.choose(conv(64, 3, 64, 3, 1, 1, 1)), "3x3 output");
+    assertNull(WinogradMatrices.select(conv(6, 14, 16, 5, 1, 0, 1)), "LeNet conv2: 6 channels");
+    assertNull(WinogradMatrices.select(conv(64, 12, 8, 3, 1, 1, 1)), "8 output channels");
+    assertNull(WinogradMatrices.select(conv(64, 12, 64, 3, 2, 1, 1)), "stride 2");
+    assertNull(WinogradMatrices.select(conv(64, 12, 64, 3, 1, 2, 2)), "dilation 2");
+    assertNull(WinogradMatrices.select(conv(64, 12, 64, 7, 1, 3, 1)), "7x7");
+    assertNull(WinogradMatrices.select(conv(64, 12, 64, 1, 1, 0, 1)), "1x1");
+    assertNull(WinogradMatrices.select(conv(64, 3, 64, 3, 1, 0, 1)), "1x1 output");
+    assertNull(WinogradMatrices.select(conv(64, 3, 64, 3, 1, 1, 1)), "3x3 output");
     assertNull(
-        WinogradMatrices.choose(
+        WinogradMatrices.select(
             new Conv2dGeometry(64, 12, 12, 64, 12, 12, 3, 3, 1, 1, 1, 1, 1, 1, 2)),
         "groups");
     assertNull(
-        WinogradMatrices.choose(
+        WinogradMatrices.select(
             new Conv2dGeometry(64, 12, 12, 64, 10, 12, 3, 5, 1, 1, 0, 2, 1, 1, 1)),
         "3x5");
+  }
+
+  @Test
+  void onByDefaultFromJdk25AndThePropertyDecidesEitherWay() {
+    assertFalse(WinogradMatrices.enabled(null, 17));
+    assertFalse(WinogradMatrices.enabled(null, 24));
+    assertTrue(WinogradMatrices.enabled(null, 25));
+    assertTrue(WinogradMatrices.enabled("true", 17));
+    assertFalse(WinogradMatrices.enabled("false", 25));
   }
 
   @Test
