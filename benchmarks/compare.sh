@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Stride vs ONNX Runtime (and vs PyTorch) on AlexNet and LeNet: one command, one table.
 #
-# What it does: builds the benchmarks jar, then runs dev.stride.benchmarks.Compare on JDK 17 and,
+# What it does: builds the benchmarks jar, then runs dev.stride.benchmarks.Compare on JDK 17 (as
+# users get it, then with -Dstride.winograd=true) and,
 # if present, on JDK 25 (each: same random weights exported to ONNX, outputs checked equal within
 # 1e-4 of the output's scale, then alternating timed rounds of Stride and ONNX Runtime, 2 threads
 # each), then benchmarks/torch_bench.py on Debian's python3-torch if it imports, and prints one
@@ -11,7 +12,7 @@
 #        optional: /usr/lib/jvm/temurin-25-jdk-amd64 (JDK 25 rows; or set JAVA25=...),
 #        /usr/bin/python3 with python3-torch and numpy (PyTorch rows; for OpenBLAS in its Linear
 #        layers, apt-get install libopenblas0, otherwise it uses reference BLAS).
-# Takes: about 5 minutes with fast kernels (4 cases x 9 rounds x >= 1 s per engine, per JDK, plus
+# Takes: about 10 minutes with fast kernels (4 cases x 9 rounds x >= 1 s per engine, per JDK, plus
 #        PyTorch). With the scalar kernels AlexNet batch 32 is ~30 s per batch, so a full run takes
 #        ~15 min per JDK; use --quick (3 rounds of >= 0.3 s: ~10 min in all with scalar kernels).
 # Run:   benchmarks/compare.sh                      # from anywhere inside the repository
