@@ -60,6 +60,22 @@ final class VectorWinograd {
     return new BySize(small, new Layer(g, large, weight, bias, activation));
   }
 
+  /**
+   * One panel's runs of whole tiles in one tile row of one sample: start column, length, output
+   * index of the first tile's top-left value, valid rows, and valid columns of the run's last tile.
+   * One per thread, reused.
+   */
+  private static final class Runs {
+    final int[] column = new int[NR];
+    final int[] length = new int[NR];
+    final int[] out = new int[NR];
+    final int[] rows = new int[NR];
+    final int[] lastCols = new int[NR];
+    int count;
+  }
+
+  private static final ThreadLocal<Runs> RUNS = ThreadLocal.withInitial(Runs::new);
+
   /** Two tilings of one layer; see {@link #prepareBest}. */
   private record BySize(Layer small, Layer large) implements PreparedLayer {
     @Override
@@ -341,14 +357,7 @@ final class VectorWinograd {
       int blockRows = blockPanels * MR;
       float[] c = s.c(products * blockRows * NR);
       float[] t = s.t(products * L + m * m * NR);
-      // Runs of whole tiles in one tile row of one sample (outputPass reads them from the same
-      // arrays): start column, length, output index of the first tile's top-left value, valid
-      // rows, valid columns of the run's last tile.
-      int[] runJ = s.segJ;
-      int[] runLen = s.segLen;
-      int[] runOut = s.segSrc;
-      int[] runRows = s.segPos;
-      int[] runLastCols = s.segSample;
+      Runs runs = RUNS.get();
       long total = (long) samples * columnsPerSample;
       int window = Math.max(1, (1 << 17) / sampleFloats);
       // Vector loads of the last tiles run past the last plane by up to L + (A + 1) * planeW.
@@ -367,7 +376,7 @@ final class VectorWinograd {
           phase = s.pad((padTo - padFrom) * sampleFloats + slack);
           phases(input, padFrom, padTo, phase, slack);
         }
-        int runs = 0;
+        runs.count = 0;
         for (int j = 0; j < valid; ) {
           long col = col0 + j;
           int sample = (int) (col / columnsPerSample);
@@ -379,12 +388,12 @@ final class VectorWinograd {
             continue;
           }
           int len = Math.min(tilesX - tx, valid - j);
-          runJ[runs] = j;
-          runLen[runs] = len;
-          runOut[runs] = sample * g.outputSize() + ty * m * g.outWidth() + tx * m;
-          runRows[runs] = Math.min(m, g.outHeight() - ty * m);
-          runLastCols[runs] = Math.min(m, g.outWidth() - (tx + len - 1) * m);
-          runs++;
+          int q = runs.count++;
+          runs.column[q] = j;
+          runs.length[q] = len;
+          runs.out[q] = sample * g.outputSize() + ty * m * g.outWidth() + tx * m;
+          runs.rows[q] = Math.min(m, g.outHeight() - ty * m);
+          runs.lastCols[q] = Math.min(m, g.outWidth() - (tx + len - 1) * m);
           j += len;
         }
         transformInput(phase, padFrom, col0, valid, t, b, productStride);
@@ -409,7 +418,7 @@ final class VectorWinograd {
               }
             }
           }
-          outputPass(c, pb, pe, blockRows, valid, t, s, runs, output);
+          outputPass(c, pb, pe, blockRows, valid, t, runs, output);
         }
       }
     }
@@ -457,18 +466,10 @@ final class VectorWinograd {
     /**
      * Output channels of panels {@code [pb, pe)} from the {@code M} block: transform each channel's
      * tiles into {@code m * m} rows of 48, one bias + activation pass, then the scatter of each run
-     * of tiles (runs in the scratch's segment arrays, see {@code compute}).
+     * of tiles.
      */
     private void outputPass(
-        float[] c,
-        int pb,
-        int pe,
-        int blockRows,
-        int valid,
-        float[] t,
-        VectorGemm.Scratch s,
-        int runs,
-        float[] output) {
+        float[] c, int pb, int pe, int blockRows, int valid, float[] t, Runs runs, float[] output) {
       int plane = g.outHeight() * g.outWidth();
       int rowTo = Math.min(pe * MR, outChannels);
       int y = products * L;
@@ -488,15 +489,15 @@ final class VectorWinograd {
         }
         float bv = bias == null ? 0f : bias[oc];
         VectorGemm.biasActivate(t, y, t, y, m * m * NR, bv, activation);
-        for (int q = 0; q < runs; q++) {
+        for (int q = 0; q < runs.count; q++) {
           scatter(
               t,
-              y + s.segJ[q],
-              s.segLen[q],
-              s.segPos[q],
-              s.segSample[q],
+              y + runs.column[q],
+              runs.length[q],
+              runs.rows[q],
+              runs.lastCols[q],
               output,
-              s.segSrc[q] + oc * plane);
+              runs.out[q] + oc * plane);
         }
       }
     }

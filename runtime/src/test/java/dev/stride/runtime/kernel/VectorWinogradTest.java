@@ -204,14 +204,7 @@ class VectorWinogradTest {
   }
 
   private static Kernels vectorKernels() {
-    try {
-      return (Kernels)
-          Class.forName("dev.stride.runtime.kernel.VectorKernels")
-              .getDeclaredConstructor()
-              .newInstance();
-    } catch (ReflectiveOperationException e) {
-      throw new AssertionError(e);
-    }
+    return KernelProvider.loadVectorKernels().orElseThrow();
   }
 
   @Test
