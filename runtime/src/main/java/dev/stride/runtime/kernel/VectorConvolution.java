@@ -286,6 +286,7 @@ final class VectorConvolution {
                     + ox * g.strideWidth();
           }
         }
+        java.util.Arrays.fill(c, 0, (panelTo - panelFrom) * MR * ldc, 0f);
         for (int kb = 0; kb < kBlocks; kb++) {
           int k0 = kb * kc;
           int kLen = Math.min(kc, k - k0);
@@ -304,8 +305,7 @@ final class VectorConvolution {
                   kLen,
                   c,
                   (p - panelFrom) * MR * ldc + t * NR,
-                  ldc,
-                  kb > 0);
+                  ldc);
             }
           }
         }
@@ -350,25 +350,16 @@ final class VectorConvolution {
           padded = sample;
         }
         int col0 = tile * nr;
+        java.util.Arrays.fill(c, 0, six ? mr * nr : panels * MR * NR, 0f);
         for (int kb = 0; kb < kBlocks; kb++) {
           int k0 = kb * kc;
           int kLen = Math.min(kc, k - k0);
           if (six) {
-            VectorGemm.directKernel6(packed6, k0 * mr, pad, col0, kOff, k0, kLen, c, 0, nr, kb > 0);
+            VectorGemm.directKernel6(packed6, k0 * mr, pad, col0, kOff, k0, kLen, c, 0, nr);
           } else {
             for (int p = 0; p < panels; p++) {
               VectorGemm.directKernel(
-                  packed,
-                  p * MR * k + k0 * MR,
-                  pad,
-                  col0,
-                  kOff,
-                  k0,
-                  kLen,
-                  c,
-                  p * MR * NR,
-                  NR,
-                  kb > 0);
+                  packed, p * MR * k + k0 * MR, pad, col0, kOff, k0, kLen, c, p * MR * NR, NR);
             }
           }
         }

@@ -81,84 +81,52 @@ final class VectorGemm {
   static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   /**
-   * {@code c[cOff + r * ldc + j] (+)= sum_k a[aOff + k * MR + r] * b[bOff + k * NR + j]} for {@code
-   * r < MR, j < NR, k < kc}; adds to {@code c} when {@code accumulate}, else overwrites it.
+   * {@code c[cOff + r * ldc + j] += sum_k a[aOff + k * MR + r] * b[bOff + k * NR + j]} for {@code r
+   * < MR, j < NR, k < kc}.
    *
    * <p>Fully unrolled over the 8 x 3 accumulators so C2 keeps them in registers (an array of
-   * vectors would box them).
+   * vectors would box them). Like every kernel here it always adds: callers zero {@code c} before
+   * the first K block. A flag choosing between loading {@code c} and starting from zero was a
+   * branch C2 pruned while only one side had run; once the other side ran, JDK 17 recompiled the
+   * kernel with some vector stores left unintrinsified and every accumulator boxed (18 GB allocated
+   * per AlexNet batch-32 pass, 8x slower).
    */
   static void microKernel(
-      float[] a,
-      int aOff,
-      float[] b,
-      int bOff,
-      int kc,
-      float[] c,
-      int cOff,
-      int ldc,
-      boolean accumulate) {
+      float[] a, int aOff, float[] b, int bOff, int kc, float[] c, int cOff, int ldc) {
     FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
     FloatVector c40, c41, c42, c50, c51, c52, c60, c61, c62, c70, c71, c72;
-    if (accumulate) {
-      int o = cOff;
-      c00 = FloatVector.fromArray(SPECIES, c, o);
-      c01 = FloatVector.fromArray(SPECIES, c, o + L);
-      c02 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      o += ldc;
-      c10 = FloatVector.fromArray(SPECIES, c, o);
-      c11 = FloatVector.fromArray(SPECIES, c, o + L);
-      c12 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      o += ldc;
-      c20 = FloatVector.fromArray(SPECIES, c, o);
-      c21 = FloatVector.fromArray(SPECIES, c, o + L);
-      c22 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      o += ldc;
-      c30 = FloatVector.fromArray(SPECIES, c, o);
-      c31 = FloatVector.fromArray(SPECIES, c, o + L);
-      c32 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      o += ldc;
-      c40 = FloatVector.fromArray(SPECIES, c, o);
-      c41 = FloatVector.fromArray(SPECIES, c, o + L);
-      c42 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      o += ldc;
-      c50 = FloatVector.fromArray(SPECIES, c, o);
-      c51 = FloatVector.fromArray(SPECIES, c, o + L);
-      c52 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      o += ldc;
-      c60 = FloatVector.fromArray(SPECIES, c, o);
-      c61 = FloatVector.fromArray(SPECIES, c, o + L);
-      c62 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      o += ldc;
-      c70 = FloatVector.fromArray(SPECIES, c, o);
-      c71 = FloatVector.fromArray(SPECIES, c, o + L);
-      c72 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-    } else {
-      FloatVector z = FloatVector.zero(SPECIES);
-      c00 = z;
-      c01 = z;
-      c02 = z;
-      c10 = z;
-      c11 = z;
-      c12 = z;
-      c20 = z;
-      c21 = z;
-      c22 = z;
-      c30 = z;
-      c31 = z;
-      c32 = z;
-      c40 = z;
-      c41 = z;
-      c42 = z;
-      c50 = z;
-      c51 = z;
-      c52 = z;
-      c60 = z;
-      c61 = z;
-      c62 = z;
-      c70 = z;
-      c71 = z;
-      c72 = z;
-    }
+    int o = cOff;
+    c00 = FloatVector.fromArray(SPECIES, c, o);
+    c01 = FloatVector.fromArray(SPECIES, c, o + L);
+    c02 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    c10 = FloatVector.fromArray(SPECIES, c, o);
+    c11 = FloatVector.fromArray(SPECIES, c, o + L);
+    c12 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    c20 = FloatVector.fromArray(SPECIES, c, o);
+    c21 = FloatVector.fromArray(SPECIES, c, o + L);
+    c22 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    c30 = FloatVector.fromArray(SPECIES, c, o);
+    c31 = FloatVector.fromArray(SPECIES, c, o + L);
+    c32 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    c40 = FloatVector.fromArray(SPECIES, c, o);
+    c41 = FloatVector.fromArray(SPECIES, c, o + L);
+    c42 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    c50 = FloatVector.fromArray(SPECIES, c, o);
+    c51 = FloatVector.fromArray(SPECIES, c, o + L);
+    c52 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    c60 = FloatVector.fromArray(SPECIES, c, o);
+    c61 = FloatVector.fromArray(SPECIES, c, o + L);
+    c62 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    c70 = FloatVector.fromArray(SPECIES, c, o);
+    c71 = FloatVector.fromArray(SPECIES, c, o + L);
+    c72 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     for (int k = 0; k < kc; k++) {
       int bi = bOff + k * NR;
       int ai = aOff + k * MR;
@@ -198,7 +166,7 @@ final class VectorGemm {
       c71 = b1.fma(av, c71);
       c72 = b2.fma(av, c72);
     }
-    int o = cOff;
+    o = cOff;
     c00.intoArray(c, o);
     c01.intoArray(c, o + L);
     c02.intoArray(c, o + 2 * L);
@@ -247,70 +215,41 @@ final class VectorGemm {
       int kc,
       float[] c,
       int cOff,
-      int ldc,
-      boolean accumulate) {
+      int ldc) {
     FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
     FloatVector c40, c41, c42, c50, c51, c52, c60, c61, c62, c70, c71, c72;
-    if (accumulate) {
-      int o = cOff;
-      c00 = FloatVector.fromArray(SPECIES, c, o);
-      c01 = FloatVector.fromArray(SPECIES, c, o + L);
-      c02 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      o += ldc;
-      c10 = FloatVector.fromArray(SPECIES, c, o);
-      c11 = FloatVector.fromArray(SPECIES, c, o + L);
-      c12 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      o += ldc;
-      c20 = FloatVector.fromArray(SPECIES, c, o);
-      c21 = FloatVector.fromArray(SPECIES, c, o + L);
-      c22 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      o += ldc;
-      c30 = FloatVector.fromArray(SPECIES, c, o);
-      c31 = FloatVector.fromArray(SPECIES, c, o + L);
-      c32 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      o += ldc;
-      c40 = FloatVector.fromArray(SPECIES, c, o);
-      c41 = FloatVector.fromArray(SPECIES, c, o + L);
-      c42 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      o += ldc;
-      c50 = FloatVector.fromArray(SPECIES, c, o);
-      c51 = FloatVector.fromArray(SPECIES, c, o + L);
-      c52 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      o += ldc;
-      c60 = FloatVector.fromArray(SPECIES, c, o);
-      c61 = FloatVector.fromArray(SPECIES, c, o + L);
-      c62 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      o += ldc;
-      c70 = FloatVector.fromArray(SPECIES, c, o);
-      c71 = FloatVector.fromArray(SPECIES, c, o + L);
-      c72 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-    } else {
-      FloatVector z = FloatVector.zero(SPECIES);
-      c00 = z;
-      c01 = z;
-      c02 = z;
-      c10 = z;
-      c11 = z;
-      c12 = z;
-      c20 = z;
-      c21 = z;
-      c22 = z;
-      c30 = z;
-      c31 = z;
-      c32 = z;
-      c40 = z;
-      c41 = z;
-      c42 = z;
-      c50 = z;
-      c51 = z;
-      c52 = z;
-      c60 = z;
-      c61 = z;
-      c62 = z;
-      c70 = z;
-      c71 = z;
-      c72 = z;
-    }
+    int o = cOff;
+    c00 = FloatVector.fromArray(SPECIES, c, o);
+    c01 = FloatVector.fromArray(SPECIES, c, o + L);
+    c02 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    c10 = FloatVector.fromArray(SPECIES, c, o);
+    c11 = FloatVector.fromArray(SPECIES, c, o + L);
+    c12 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    c20 = FloatVector.fromArray(SPECIES, c, o);
+    c21 = FloatVector.fromArray(SPECIES, c, o + L);
+    c22 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    c30 = FloatVector.fromArray(SPECIES, c, o);
+    c31 = FloatVector.fromArray(SPECIES, c, o + L);
+    c32 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    c40 = FloatVector.fromArray(SPECIES, c, o);
+    c41 = FloatVector.fromArray(SPECIES, c, o + L);
+    c42 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    c50 = FloatVector.fromArray(SPECIES, c, o);
+    c51 = FloatVector.fromArray(SPECIES, c, o + L);
+    c52 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    c60 = FloatVector.fromArray(SPECIES, c, o);
+    c61 = FloatVector.fromArray(SPECIES, c, o + L);
+    c62 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    c70 = FloatVector.fromArray(SPECIES, c, o);
+    c71 = FloatVector.fromArray(SPECIES, c, o + L);
+    c72 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     for (int k = 0; k < kc; k++) {
       int bi = bOff + kOff[k0 + k];
       int ai = aOff + k * MR;
@@ -350,7 +289,7 @@ final class VectorGemm {
       c71 = b1.fma(av, c71);
       c72 = b2.fma(av, c72);
     }
-    int o = cOff;
+    o = cOff;
     c00.intoArray(c, o);
     c01.intoArray(c, o + L);
     c02.intoArray(c, o + 2 * L);
@@ -408,70 +347,41 @@ final class VectorGemm {
       int kc,
       float[] c,
       int cOff,
-      int ldc,
-      boolean accumulate) {
+      int ldc) {
     FloatVector c00, c01, c02, c03, c10, c11;
     FloatVector c12, c13, c20, c21, c22, c23;
     FloatVector c30, c31, c32, c33, c40, c41;
     FloatVector c42, c43, c50, c51, c52, c53;
-    if (accumulate) {
-      int o = cOff;
-      c00 = FloatVector.fromArray(SPECIES, c, o);
-      c01 = FloatVector.fromArray(SPECIES, c, o + L);
-      c02 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      c03 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
-      o += ldc;
-      c10 = FloatVector.fromArray(SPECIES, c, o);
-      c11 = FloatVector.fromArray(SPECIES, c, o + L);
-      c12 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      c13 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
-      o += ldc;
-      c20 = FloatVector.fromArray(SPECIES, c, o);
-      c21 = FloatVector.fromArray(SPECIES, c, o + L);
-      c22 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      c23 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
-      o += ldc;
-      c30 = FloatVector.fromArray(SPECIES, c, o);
-      c31 = FloatVector.fromArray(SPECIES, c, o + L);
-      c32 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      c33 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
-      o += ldc;
-      c40 = FloatVector.fromArray(SPECIES, c, o);
-      c41 = FloatVector.fromArray(SPECIES, c, o + L);
-      c42 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      c43 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
-      o += ldc;
-      c50 = FloatVector.fromArray(SPECIES, c, o);
-      c51 = FloatVector.fromArray(SPECIES, c, o + L);
-      c52 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-      c53 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
-    } else {
-      FloatVector z = FloatVector.zero(SPECIES);
-      c00 = z;
-      c01 = z;
-      c02 = z;
-      c03 = z;
-      c10 = z;
-      c11 = z;
-      c12 = z;
-      c13 = z;
-      c20 = z;
-      c21 = z;
-      c22 = z;
-      c23 = z;
-      c30 = z;
-      c31 = z;
-      c32 = z;
-      c33 = z;
-      c40 = z;
-      c41 = z;
-      c42 = z;
-      c43 = z;
-      c50 = z;
-      c51 = z;
-      c52 = z;
-      c53 = z;
-    }
+    int o = cOff;
+    c00 = FloatVector.fromArray(SPECIES, c, o);
+    c01 = FloatVector.fromArray(SPECIES, c, o + L);
+    c02 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    c03 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
+    o += ldc;
+    c10 = FloatVector.fromArray(SPECIES, c, o);
+    c11 = FloatVector.fromArray(SPECIES, c, o + L);
+    c12 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    c13 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
+    o += ldc;
+    c20 = FloatVector.fromArray(SPECIES, c, o);
+    c21 = FloatVector.fromArray(SPECIES, c, o + L);
+    c22 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    c23 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
+    o += ldc;
+    c30 = FloatVector.fromArray(SPECIES, c, o);
+    c31 = FloatVector.fromArray(SPECIES, c, o + L);
+    c32 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    c33 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
+    o += ldc;
+    c40 = FloatVector.fromArray(SPECIES, c, o);
+    c41 = FloatVector.fromArray(SPECIES, c, o + L);
+    c42 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    c43 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
+    o += ldc;
+    c50 = FloatVector.fromArray(SPECIES, c, o);
+    c51 = FloatVector.fromArray(SPECIES, c, o + L);
+    c52 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    c53 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
     for (int k = 0; k < kc; k++) {
       int bi = bOff + kOff[k0 + k];
       int ai = aOff + k * MR6;
@@ -510,7 +420,7 @@ final class VectorGemm {
       c52 = b2.fma(av, c52);
       c53 = b3.fma(av, c53);
     }
-    int o = cOff;
+    o = cOff;
     c00.intoArray(c, o);
     c01.intoArray(c, o + L);
     c02.intoArray(c, o + 2 * L);
@@ -548,18 +458,10 @@ final class VectorGemm {
    * Even and odd k accumulate separately: six independent FMA chains cover the 4-cycle latency, so
    * the loop runs at the speed of its loads.
    */
-  static void rowKernel(
-      float[] a, int aOff, float[] b, int bOff, int kc, float[] c, int cOff, boolean accumulate) {
-    FloatVector c0, c1, c2;
-    if (accumulate) {
-      c0 = FloatVector.fromArray(SPECIES, c, cOff);
-      c1 = FloatVector.fromArray(SPECIES, c, cOff + L);
-      c2 = FloatVector.fromArray(SPECIES, c, cOff + 2 * L);
-    } else {
-      c0 = FloatVector.zero(SPECIES);
-      c1 = c0;
-      c2 = c0;
-    }
+  static void rowKernel(float[] a, int aOff, float[] b, int bOff, int kc, float[] c, int cOff) {
+    FloatVector c0 = FloatVector.fromArray(SPECIES, c, cOff);
+    FloatVector c1 = FloatVector.fromArray(SPECIES, c, cOff + L);
+    FloatVector c2 = FloatVector.fromArray(SPECIES, c, cOff + 2 * L);
     FloatVector d0 = FloatVector.zero(SPECIES);
     FloatVector d1 = d0;
     FloatVector d2 = d0;

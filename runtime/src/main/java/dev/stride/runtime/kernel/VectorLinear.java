@@ -112,12 +112,13 @@ final class VectorLinear {
         float[] input, int n, float[] output, int tileFrom, int tileTo, VectorGemm.Scratch s) {
       float[] c = s.c(n * NR);
       for (int t = tileFrom; t < tileTo; t++) {
+        java.util.Arrays.fill(c, 0, n * NR, 0f);
         for (int kb = 0; kb < kBlocks; kb++) {
           int k0 = kb * kc;
           int kLen = Math.min(kc, f - k0);
           int bOff = t * NR * f + k0 * NR;
           for (int r = 0; r < n; r++) {
-            VectorGemm.rowKernel(input, r * f + k0, packed, bOff, kLen, c, r * NR, kb > 0);
+            VectorGemm.rowKernel(input, r * f + k0, packed, bOff, kLen, c, r * NR);
           }
         }
         int o0 = t * NR;
@@ -156,13 +157,13 @@ final class VectorLinear {
       VectorGemm.packRowPanels(input, rowFrom * f, rows, f, a, 0);
       float[] c = s.c(count * MR * NR);
       for (int t = tileFrom; t < tileTo; t++) {
+        java.util.Arrays.fill(c, 0, count * MR * NR, 0f);
         for (int kb = 0; kb < kBlocks; kb++) {
           int k0 = kb * kc;
           int kLen = Math.min(kc, f - k0);
           int bOff = t * NR * f + k0 * NR;
           for (int p = 0; p < count; p++) {
-            VectorGemm.microKernel(
-                a, p * f * MR + k0 * MR, packed, bOff, kLen, c, p * MR * NR, NR, kb > 0);
+            VectorGemm.microKernel(a, p * f * MR + k0 * MR, packed, bOff, kLen, c, p * MR * NR, NR);
           }
         }
         int o0 = t * NR;

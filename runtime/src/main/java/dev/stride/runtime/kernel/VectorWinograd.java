@@ -399,6 +399,7 @@ final class VectorWinograd {
         transformInput(phase, padFrom, col0, valid, t, b, productStride);
         for (int pb = pFrom; pb < pTo; pb += blockPanels) {
           int pe = Math.min(pTo, pb + blockPanels);
+          java.util.Arrays.fill(c, 0, products * blockRows * NR, 0f);
           for (int kb = 0; kb < kBlocks; kb++) {
             int k0 = kb * kc;
             int kLen = Math.min(kc, channels - k0);
@@ -413,8 +414,7 @@ final class VectorWinograd {
                     kLen,
                     c,
                     (xi * blockRows + (p - pb) * MR) * NR,
-                    NR,
-                    kb > 0);
+                    NR);
               }
             }
           }
