@@ -741,8 +741,11 @@ final class VectorWinograd {
       FloatVector x3 = FloatVector.fromArray(SPECIES, src, o + 3 * e);
       FloatVector x4 = FloatVector.fromArray(SPECIES, src, o + 4 * e);
       FloatVector.fromArray(SPECIES, src, o).add(x1).add(x2).add(x3.add(x4)).intoArray(dst, d);
-      x3.sub(x4)
-          .fma(FloatVector.broadcast(SPECIES, 2f), x1.sub(x2))
+      // 2w as w + w (exact, so the same value as an FMA by 2): no broadcast constant, which C2 on
+      // JDK 17 hoisted out of outputTransform5's loop and then boxed in about half the runs.
+      FloatVector w = x3.sub(x4);
+      w.add(w)
+          .add(x1.sub(x2))
           .add(FloatVector.fromArray(SPECIES, src, o + 5 * e))
           .intoArray(dst, d + step);
     }
