@@ -2,7 +2,7 @@
 # Stride vs ONNX Runtime (and vs PyTorch) on AlexNet and LeNet: one command, one table.
 #
 # What it does: builds the benchmarks jar, then runs dev.stride.benchmarks.Compare on JDK 17 (as
-# users get it, then with -Dstride.winograd=true) and,
+# users get it, then with -Dstride.winograd=false) and,
 # if present, on JDK 25 (each: same random weights exported to ONNX, outputs checked equal within
 # 1e-4 of the output's scale, then alternating timed rounds of Stride and ONNX Runtime, 2 threads
 # each), then benchmarks/torch_bench.py on Debian's python3-torch if it imports, and prints one
@@ -67,10 +67,10 @@ run_java() { # $1 = java binary, then extra JVM flags
 
 echo "== JDK 17: $("$JAVA17" -version 2>&1 | head -1)"
 run_java "$JAVA17"
-# Winograd convolutions are off by default before JDK 25 (README, runtime switches): measure
-# JDK 17 with them switched on as well.
-echo "== JDK 17 with -Dstride.winograd=true"
-run_java "$JAVA17" -Dstride.winograd=true
+# Winograd convolutions are on by default (README, runtime switches): measure JDK 17 with them
+# switched off as well, every convolution on the im2col GEMM.
+echo "== JDK 17 with -Dstride.winograd=false"
+run_java "$JAVA17" -Dstride.winograd=false
 
 if [[ -x "$JAVA25" ]]; then
   echo "== JDK 25: $("$JAVA25" -version 2>&1 | head -1)"

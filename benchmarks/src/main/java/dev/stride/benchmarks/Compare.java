@@ -136,8 +136,8 @@ public final class Compare {
   private final OrtEnvironment env = OrtEnvironment.getEnvironment();
 
   /**
-   * "JDK 17", or "JDK 17 Winograd on" / "off" when {@code -Dstride.winograd} overrides the JDK's
-   * default, so that compare.sh's two JDK 17 runs are two columns of the targets table.
+   * "JDK 17", or "JDK 17 Winograd on" / "off" when {@code -Dstride.winograd} is set, so that
+   * compare.sh's two JDK 17 runs are two columns of the targets table.
    */
   private final String run =
       "JDK "

@@ -157,8 +157,7 @@ public final class KernelProvider {
 
   /**
    * Whether the vector kernels run stride-1 3x3/5x5 convolutions as Winograd convolutions in this
-   * JVM: {@code -Dstride.winograd=true|false}, or by default from JDK 25 (see the README's "Runtime
-   * switches").
+   * JVM: yes unless {@code -Dstride.winograd=false} (see the README's "Runtime switches").
    */
   public static boolean winograd() {
     return WinogradMatrices.enabled();

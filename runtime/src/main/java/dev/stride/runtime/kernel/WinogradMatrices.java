@@ -36,27 +36,19 @@ record WinogradMatrices(int m, int r, double[] at, double[] g, double[] bt) {
   static final WinogradMatrices F4X3 = of(4, 3, 0, 1, -1, 2, -0.5);
 
   /**
-   * {@code -Dstride.winograd=true|false} turns the Winograd path on or off; unset, it is on from
-   * JDK {@link #DEFAULT_FROM_JDK}. Off, the vector kernels' convolutions all take the im2col GEMM,
-   * whose rounding is that of a plain dot product.
+   * {@code -Dstride.winograd=false} turns the Winograd path off (it is on unless the property says
+   * otherwise). Off, the vector kernels' convolutions all take the im2col GEMM, whose rounding is
+   * that of a plain dot product.
    */
   static final String PROPERTY = "stride.winograd";
 
-  /**
-   * The first JDK on which the Winograd path is on by default. On JDK 17, C2 compiled the
-   * transforms with their vectors boxed in some runs and not in others (AlexNet batch 32 in a plain
-   * loop, same command: 3 KB, 17-85 MB or 18-22 GB allocated per forward pass, the last at 1.3-1.9
-   * s instead of 0.19 s); JDK 25 allocated 3 KB in 5 of 5 runs. JDK 18-24 were not tried.
-   */
-  static final int DEFAULT_FROM_JDK = 25;
-
-  /** Whether the vector kernels use Winograd in this JVM: {@link #PROPERTY}, else the JDK. */
+  /** Whether the vector kernels use Winograd in this JVM: {@link #PROPERTY}, on if unset. */
   static boolean enabled() {
-    return enabled(System.getProperty(PROPERTY), Runtime.version().feature());
+    return enabled(System.getProperty(PROPERTY));
   }
 
-  static boolean enabled(String property, int jdk) {
-    return property == null ? jdk >= DEFAULT_FROM_JDK : Boolean.parseBoolean(property);
+  static boolean enabled(String property) {
+    return property == null || Boolean.parseBoolean(property);
   }
 
   /**

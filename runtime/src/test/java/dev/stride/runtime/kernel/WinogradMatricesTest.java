@@ -174,12 +174,11 @@ class WinogradMatricesTest {
   }
 
   @Test
-  void onByDefaultFromJdk25AndThePropertyDecidesEitherWay() {
-    assertFalse(WinogradMatrices.enabled(null, 17));
-    assertFalse(WinogradMatrices.enabled(null, 24));
-    assertTrue(WinogradMatrices.enabled(null, 25));
-    assertTrue(WinogradMatrices.enabled("true", 17));
-    assertFalse(WinogradMatrices.enabled("false", 25));
+  void onUnlessThePropertySaysFalse() {
+    assertTrue(WinogradMatrices.enabled(null));
+    assertTrue(WinogradMatrices.enabled("true"));
+    assertFalse(WinogradMatrices.enabled("false"));
+    assertFalse(WinogradMatrices.enabled("no"), "only true or unset turns it on");
   }
 
   @Test
