@@ -554,10 +554,14 @@ final class VectorGemm {
       // see VectorKernels.stageTail.
       float[] t = VectorKernels.stageTail(src, srcOff + i, srcOff + len);
       FloatVector v = FloatVector.fromArray(SPECIES, t, 0).add(bv);
+      // A store in each branch, not one vector reassigned in a branch: merging two vectors in a
+      // phi is what JDK 17's C2, recompiling after the branch's first use, boxed (see
+      // microKernel).
       if (act == Activation.RELU) {
-        v = v.blend(0f, v.lt(0f));
+        v.blend(0f, v.lt(0f)).intoArray(t, 0);
+      } else {
+        v.intoArray(t, 0);
       }
-      v.intoArray(t, 0);
       System.arraycopy(t, 0, dst, dstOff + i, len - i);
     }
     squash(dst, dstOff, len, act);
@@ -605,9 +609,10 @@ final class VectorGemm {
       FloatVector v =
           FloatVector.fromArray(SPECIES, t, 0).add(FloatVector.fromArray(SPECIES, t, L));
       if (act == Activation.RELU) {
-        v = v.blend(0f, v.lt(0f));
+        v.blend(0f, v.lt(0f)).intoArray(t, 0);
+      } else {
+        v.intoArray(t, 0);
       }
-      v.intoArray(t, 0);
       System.arraycopy(t, 0, dst, dstOff + i, len - i);
     }
     squash(dst, dstOff, len, act);
