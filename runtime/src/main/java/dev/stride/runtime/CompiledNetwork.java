@@ -457,31 +457,24 @@ public final class CompiledNetwork implements Model {
     boolean busy;
 
     float[] input(int length) {
-      if (input.length < length) {
-        input = new float[length];
-      }
-      return input;
+      return input = atLeast(input, length);
     }
 
     float[] output(int length) {
-      if (output.length < length) {
-        output = new float[length];
-      }
-      return output;
+      return output = atLeast(output, length);
     }
 
     float[] first(int length) {
-      if (first.length < length) {
-        first = new float[length];
-      }
-      return first;
+      return first = atLeast(first, length);
     }
 
     float[] second(int length) {
-      if (second.length < length) {
-        second = new float[length];
-      }
-      return second;
+      return second = atLeast(second, length);
+    }
+
+    /** {@code a}, or a new array of {@code length} floats if {@code a} is shorter. */
+    private static float[] atLeast(float[] a, int length) {
+      return a.length < length ? new float[length] : a;
     }
   }
 

@@ -328,7 +328,8 @@ final class VectorConvolution {
       int mr = six ? VectorGemm.MR6 : MR;
       int slack = nr + padW + VectorGemm.L;
       float[] pad = s.pad(padSample + slack);
-      float[] c = s.c(six ? mr * nr : panels * MR * NR);
+      int cSize = six ? mr * nr : panels * MR * NR;
+      float[] c = s.c(cSize);
       int ow = g.outWidth();
       int oh = g.outHeight();
       int plane = oh * ow;
@@ -350,7 +351,7 @@ final class VectorConvolution {
           padded = sample;
         }
         int col0 = tile * nr;
-        java.util.Arrays.fill(c, 0, six ? mr * nr : panels * MR * NR, 0f);
+        java.util.Arrays.fill(c, 0, cSize, 0f);
         for (int kb = 0; kb < kBlocks; kb++) {
           int k0 = kb * kc;
           int kLen = Math.min(kc, k - k0);

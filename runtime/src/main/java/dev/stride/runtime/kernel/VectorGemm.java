@@ -50,32 +50,27 @@ final class VectorGemm {
 
     /** Small staging vectors for the Winograd transforms. */
     float[] t(int size) {
-      if (t.length < size) {
-        t = new float[size];
-      }
-      return t;
+      return t = atLeast(t, size);
     }
 
     float[] pad(int size) {
-      if (pad.length < size) {
-        pad = new float[size];
-      }
-      return pad;
+      return pad = atLeast(pad, size);
     }
 
     float[] b(int size) {
-      if (b.length < size) {
-        b = new float[size];
-      }
-      return b;
+      return b = atLeast(b, size);
     }
 
     float[] c(int size) {
-      if (c.length < size) {
-        c = new float[size];
-      }
-      return c;
+      return c = atLeast(c, size);
     }
+  }
+
+  /**
+   * {@code a}, or a new array of {@code size} floats if {@code a} is shorter: grow-only buffers.
+   */
+  static float[] atLeast(float[] a, int size) {
+    return a.length < size ? new float[size] : a;
   }
 
   static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -93,40 +88,38 @@ final class VectorGemm {
    */
   static void microKernel(
       float[] a, int aOff, float[] b, int bOff, int kc, float[] c, int cOff, int ldc) {
-    FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
-    FloatVector c40, c41, c42, c50, c51, c52, c60, c61, c62, c70, c71, c72;
     int o = cOff;
-    c00 = FloatVector.fromArray(SPECIES, c, o);
-    c01 = FloatVector.fromArray(SPECIES, c, o + L);
-    c02 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c00 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c01 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c02 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     o += ldc;
-    c10 = FloatVector.fromArray(SPECIES, c, o);
-    c11 = FloatVector.fromArray(SPECIES, c, o + L);
-    c12 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c10 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c11 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c12 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     o += ldc;
-    c20 = FloatVector.fromArray(SPECIES, c, o);
-    c21 = FloatVector.fromArray(SPECIES, c, o + L);
-    c22 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c20 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c21 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c22 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     o += ldc;
-    c30 = FloatVector.fromArray(SPECIES, c, o);
-    c31 = FloatVector.fromArray(SPECIES, c, o + L);
-    c32 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c30 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c31 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c32 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     o += ldc;
-    c40 = FloatVector.fromArray(SPECIES, c, o);
-    c41 = FloatVector.fromArray(SPECIES, c, o + L);
-    c42 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c40 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c41 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c42 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     o += ldc;
-    c50 = FloatVector.fromArray(SPECIES, c, o);
-    c51 = FloatVector.fromArray(SPECIES, c, o + L);
-    c52 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c50 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c51 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c52 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     o += ldc;
-    c60 = FloatVector.fromArray(SPECIES, c, o);
-    c61 = FloatVector.fromArray(SPECIES, c, o + L);
-    c62 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c60 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c61 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c62 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     o += ldc;
-    c70 = FloatVector.fromArray(SPECIES, c, o);
-    c71 = FloatVector.fromArray(SPECIES, c, o + L);
-    c72 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c70 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c71 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c72 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     for (int k = 0; k < kc; k++) {
       int bi = bOff + k * NR;
       int ai = aOff + k * MR;
@@ -216,40 +209,38 @@ final class VectorGemm {
       float[] c,
       int cOff,
       int ldc) {
-    FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32;
-    FloatVector c40, c41, c42, c50, c51, c52, c60, c61, c62, c70, c71, c72;
     int o = cOff;
-    c00 = FloatVector.fromArray(SPECIES, c, o);
-    c01 = FloatVector.fromArray(SPECIES, c, o + L);
-    c02 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c00 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c01 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c02 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     o += ldc;
-    c10 = FloatVector.fromArray(SPECIES, c, o);
-    c11 = FloatVector.fromArray(SPECIES, c, o + L);
-    c12 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c10 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c11 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c12 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     o += ldc;
-    c20 = FloatVector.fromArray(SPECIES, c, o);
-    c21 = FloatVector.fromArray(SPECIES, c, o + L);
-    c22 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c20 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c21 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c22 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     o += ldc;
-    c30 = FloatVector.fromArray(SPECIES, c, o);
-    c31 = FloatVector.fromArray(SPECIES, c, o + L);
-    c32 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c30 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c31 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c32 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     o += ldc;
-    c40 = FloatVector.fromArray(SPECIES, c, o);
-    c41 = FloatVector.fromArray(SPECIES, c, o + L);
-    c42 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c40 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c41 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c42 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     o += ldc;
-    c50 = FloatVector.fromArray(SPECIES, c, o);
-    c51 = FloatVector.fromArray(SPECIES, c, o + L);
-    c52 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c50 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c51 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c52 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     o += ldc;
-    c60 = FloatVector.fromArray(SPECIES, c, o);
-    c61 = FloatVector.fromArray(SPECIES, c, o + L);
-    c62 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c60 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c61 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c62 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     o += ldc;
-    c70 = FloatVector.fromArray(SPECIES, c, o);
-    c71 = FloatVector.fromArray(SPECIES, c, o + L);
-    c72 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c70 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c71 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c72 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     for (int k = 0; k < kc; k++) {
       int bi = bOff + kOff[k0 + k];
       int ai = aOff + k * MR;
@@ -348,40 +339,36 @@ final class VectorGemm {
       float[] c,
       int cOff,
       int ldc) {
-    FloatVector c00, c01, c02, c03, c10, c11;
-    FloatVector c12, c13, c20, c21, c22, c23;
-    FloatVector c30, c31, c32, c33, c40, c41;
-    FloatVector c42, c43, c50, c51, c52, c53;
     int o = cOff;
-    c00 = FloatVector.fromArray(SPECIES, c, o);
-    c01 = FloatVector.fromArray(SPECIES, c, o + L);
-    c02 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-    c03 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
+    FloatVector c00 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c01 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c02 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c03 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
     o += ldc;
-    c10 = FloatVector.fromArray(SPECIES, c, o);
-    c11 = FloatVector.fromArray(SPECIES, c, o + L);
-    c12 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-    c13 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
+    FloatVector c10 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c11 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c12 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c13 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
     o += ldc;
-    c20 = FloatVector.fromArray(SPECIES, c, o);
-    c21 = FloatVector.fromArray(SPECIES, c, o + L);
-    c22 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-    c23 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
+    FloatVector c20 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c21 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c22 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c23 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
     o += ldc;
-    c30 = FloatVector.fromArray(SPECIES, c, o);
-    c31 = FloatVector.fromArray(SPECIES, c, o + L);
-    c32 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-    c33 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
+    FloatVector c30 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c31 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c32 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c33 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
     o += ldc;
-    c40 = FloatVector.fromArray(SPECIES, c, o);
-    c41 = FloatVector.fromArray(SPECIES, c, o + L);
-    c42 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-    c43 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
+    FloatVector c40 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c41 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c42 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c43 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
     o += ldc;
-    c50 = FloatVector.fromArray(SPECIES, c, o);
-    c51 = FloatVector.fromArray(SPECIES, c, o + L);
-    c52 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-    c53 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
+    FloatVector c50 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c51 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c52 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    FloatVector c53 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
     for (int k = 0; k < kc; k++) {
       int bi = bOff + kOff[k0 + k];
       int ai = aOff + k * MR6;
@@ -453,7 +440,7 @@ final class VectorGemm {
   }
 
   /**
-   * One row of {@link #microKernel}: {@code c[cOff + j] (+)= sum_k a[aOff + k] * b[bOff + k * NR +
+   * One row of {@link #microKernel}: {@code c[cOff + j] += sum_k a[aOff + k] * b[bOff + k * NR +
    * j]}, for a few samples of a linear layer, where padding to 8 rows would waste 7/8 of the FMAs.
    * Even and odd k accumulate separately: six independent FMA chains cover the 4-cycle latency, so
    * the loop runs at the speed of its loads.

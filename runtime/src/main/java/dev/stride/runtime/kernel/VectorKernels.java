@@ -440,17 +440,18 @@ public final class VectorKernels implements Kernels {
   @Override
   public void avgPool2d(
       float[] input, int n, Pool2dGeometry g, boolean countIncludePad, float[] output) {
+    boolean plain2x2 = isPlain2x2(g);
+    boolean exact2x2 =
+        plain2x2 && g.inHeight() == 2 * g.outHeight() && g.inWidth() == 2 * g.outWidth();
     inPlanes(
         n * g.channels(),
         g.inHeight() * g.inWidth(),
         (first, last) -> {
-          if (isPlain2x2(g)
-              && g.inHeight() == 2 * g.outHeight()
-              && g.inWidth() == 2 * g.outWidth()) {
+          if (exact2x2) {
             avgPool2x2Exact(input, first, last, g.inWidth(), g.outHeight(), output);
             return;
           }
-          if (isPlain2x2(g)) {
+          if (plain2x2) {
             for (int p = first; p < last; p++) {
               avgPlane2x2(
                   input,

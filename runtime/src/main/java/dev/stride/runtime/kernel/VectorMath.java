@@ -79,21 +79,16 @@ final class VectorMath {
     return y.mul((FloatVector) bits.reinterpretShape(SPECIES, 0));
   }
 
-  /** {@code 1 / (1 + e^-x)} per lane: 0 and 1 at the extremes, NaN for NaN. */
-  static FloatVector sigmoid(FloatVector x) {
-    return one(x).div(exp(x.neg()).add(1f));
-  }
-
   /**
-   * {@link #sigmoid(FloatVector)} in place over the whole vectors of {@code a[from, to)} ({@code to
-   * - from} a multiple of the vector length), with {@link #exp}'s operations written out in the
-   * loop: the same operations in the same order, so the same bits.
+   * {@code 1 / (1 + e^-x)} in place over the whole vectors of {@code a[from, to)} ({@code to -
+   * from} a multiple of the vector length): 0 and 1 at the extremes, NaN for NaN. {@link #exp}'s
+   * operations are written out in the loop, in the same order, so the same bits.
    *
    * <p>Why written out: this loop is inlined into large callers (a convolution's whole tile loop,
    * itself inlined into the pool task that runs it), and when such a compilation reaches C2's
    * node-count cutoff, a call left in it to a method of ours that takes or returns a {@code
-   * FloatVector} passes that vector boxed. Calling {@link #sigmoid(FloatVector)} here, it did after
-   * a small change to {@link Parallel#forEach} (one more call on its inline path) moved where the
+   * FloatVector} passes that vector boxed. Calling a vector-taking sigmoid here, it did after a
+   * small change to {@link Parallel#forEach} (one more call on its inline path) moved where the
    * cutoff fell: LeNet's first convolution ran 3-4x slower on one thread, allocating ~6 GB/s of
    * boxed vectors. The Vector API's own methods are {@code @ForceInline}, which C2 inlines late
    * rather than refusing, so a loop that calls only them stays allocation-free wherever it lands.
