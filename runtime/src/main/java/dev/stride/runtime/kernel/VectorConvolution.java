@@ -33,8 +33,10 @@ import static dev.stride.runtime.kernel.VectorGemm.NR;
  *       as well, into just enough chunks to occupy every thread, since each such chunk packs its
  *       tiles again. Layers under {@link #INLINE_FLOPS} run on the calling thread.
  *   <li>Limits: the 2 cores' FMA throughput for conv2-5 (AlexNet batch 32 reached ~217 GFLOP/s over
- *       the whole net in a quiet moment, ~85% of peak); conv1 (K = 121, stride 4) spends as long
- *       packing and writing its large output as multiplying and reaches about half that.
+ *       the whole net in a quiet moment, ~85% of peak). Strided layers skip im2col through phase
+ *       planes (see {@link Layer#wide}): AlexNet's conv1 at batch 1 went from 0.68 to 0.50 ms (2
+ *       threads, medians of 5 s loops); at batch 32 its 36 MB output, written a few hundred bytes
+ *       per channel plane at a time, costs a sixth of its time in store misses.
  * </ul>
  */
 final class VectorConvolution {
@@ -64,6 +66,9 @@ final class VectorConvolution {
    * does little work per packed B element, and packing took 40% of LeNet's batch-256 time.
    */
   static final int WIDE_MAX_OUT = 32;
+
+  /** Wide tiles per output pass; see {@link Layer#computeWide}. */
+  static final int WIDE_GROUP = 4;
 
   private VectorConvolution() {}
 
@@ -97,14 +102,34 @@ final class VectorConvolution {
     private final int padW;
 
     /**
-     * Stride-1 layers with few output channels skip im2col: the GEMM's columns are the padded
-     * input's positions {@code oy * padW + ox} (including {@code padW - OW} unused columns per
-     * row), so tap {@code k}'s B row is the padded sample itself at offset {@code kOff[k]} and the
-     * micro-kernel reads it in place.
+     * Layers that skip im2col ("wide"): stride-1 layers with few output channels, and every strided
+     * layer without groups. The GEMM's columns are positions {@code oy * rowW + ox} of a plane of
+     * the padded input (including {@code rowW - OW} unused columns per row), so tap {@code k}'s B
+     * row is the plane itself at offset {@code kOff[k]} and the micro-kernel reads it in place. At
+     * stride 1 the plane is the padded input ({@code rowW = padW}). At stride {@code (sh, sw)} the
+     * padded input is first split into {@code sh x sw} phase planes by row and column remainder
+     * ({@code rowW = ceil(padW / sw)}): tap {@code (ky, kx)} of output {@code (oy, ox)} reads
+     * padded {@code (oy * sh + ky * dh, ox * sw + kx * dw)}, which is phase {@code (ky * dh % sh,
+     * kx * dw % sw)} at {@code (oy + ky * dh / sh, ox + kx * dw / sw)}, so consecutive outputs read
+     * consecutive floats again. AlexNet's conv1 (11 x 11, stride 4) had spent as long gathering
+     * every fourth float into im2col panels as multiplying.
      */
     private final boolean wide;
 
+    /**
+     * Wide layers at stride above 1 split the padded input into phase planes; see {@link #wide}.
+     */
+    private final boolean phased;
+
+    /** Rows and columns of one (phase) plane that wide columns index; see {@link #wide}. */
+    private final int rowH;
+
+    private final int rowW;
+
     private final int[] kOff;
+
+    /** The largest tap row shift in plane rows, {@code (KH - 1) * dh / sh}. */
+    private final int maxShiftY;
 
     /**
      * A wide layer with at most {@link VectorGemm#MR6} output channels runs {@link
@@ -136,18 +161,22 @@ final class VectorConvolution {
           (g.outWidth() - 1) * g.strideWidth() + (g.kernelWidth() - 1) * g.dilationWidth() + 1;
       this.padH = Math.max(bottom, g.padTop() + g.inHeight());
       this.padW = Math.max(right, g.padLeft() + g.inWidth());
-      this.wide =
-          groups == 1
-              && outPerGroup <= WIDE_MAX_OUT
-              && g.strideHeight() == 1
-              && g.strideWidth() == 1;
+      int sh = g.strideHeight();
+      int sw = g.strideWidth();
+      this.phased = groups == 1 && (sh > 1 || sw > 1);
+      this.wide = phased || (groups == 1 && outPerGroup <= WIDE_MAX_OUT);
+      this.rowH = (padH + sh - 1) / sh;
+      this.rowW = (padW + sw - 1) / sw;
+      this.maxShiftY = (g.kernelHeight() - 1) * g.dilationHeight() / sh;
       this.kOff = new int[k];
       for (int kk = 0; kk < k; kk++) {
         int channel = kk / kernelArea;
         int tap = kk - channel * kernelArea;
-        int ky = tap / g.kernelWidth();
-        int kx = tap - ky * g.kernelWidth();
-        kOff[kk] = channel * padH * padW + ky * g.dilationHeight() * padW + kx * g.dilationWidth();
+        int dy = tap / g.kernelWidth() * g.dilationHeight();
+        int dx = tap % g.kernelWidth() * g.dilationWidth();
+        // Phase plane (dy % sh, dx % sw) of the channel, shifted by (dy / sh, dx / sw).
+        int plane = (channel * sh + dy % sh) * sw + dx % sw;
+        kOff[kk] = plane * rowH * rowW + dy / sh * rowW + dx / sw;
       }
       this.six = wide && outPerGroup <= VectorGemm.MR6;
       this.packed6 = six ? new float[VectorGemm.MR6 * k] : null;
@@ -174,7 +203,7 @@ final class VectorConvolution {
       int threads = Parallel.threads();
       if (wide) {
         int wideNr = six ? VectorGemm.NR6 : NR;
-        int wideTiles = (g.outHeight() * padW + wideNr - 1) / wideNr;
+        int wideTiles = (g.outHeight() * rowW + wideNr - 1) / wideNr;
         int wideUnits = n * wideTiles;
         int chunks = threads == 1 || flops < INLINE_FLOPS ? 1 : Math.min(wideUnits, threads * 4);
         // Whole samples per chunk when there are enough, so each chunk can run sigmoid/tanh over
@@ -321,15 +350,15 @@ final class VectorConvolution {
      */
     private void computeWide(float[] input, float[] output, int wideTiles, int from, int to) {
       VectorGemm.Scratch s = VectorGemm.SCRATCH.get();
-      int padSample = channelsPerGroup * padH * padW;
-      // The last tile's unused columns read past the sample, by less than NR + padW (the column
-      // overrun plus the widest tap offset, (KW - 1) * dilation < padW): zeros.
+      int padSample = channelsPerGroup * g.strideHeight() * g.strideWidth() * rowH * rowW;
+      // The last tile's unused columns read past the sample, by less than NR + rowW (the column
+      // overrun plus the widest tap shift, which stays inside the last plane's rows): zeros.
       int nr = six ? VectorGemm.NR6 : NR;
       int mr = six ? VectorGemm.MR6 : MR;
-      int slack = nr + padW + VectorGemm.L;
+      int slack = nr + rowW + VectorGemm.L;
       float[] pad = s.pad(padSample + slack);
-      int cSize = six ? mr * nr : panels * MR * NR;
-      float[] c = s.c(cSize);
+      int rows = six ? mr : panels * MR;
+      float[] c = s.c(rows * WIDE_GROUP * nr);
       int ow = g.outWidth();
       int oh = g.outHeight();
       int plane = oh * ow;
@@ -342,48 +371,77 @@ final class VectorConvolution {
               && to % wideTiles == 0
               && (activation == Activation.SIGMOID || activation == Activation.TANH);
       Activation tileActivation = squashLater ? Activation.NONE : activation;
-      for (int u = from; u < to; u++) {
+      for (int u = from; u < to; ) {
         int sample = u / wideTiles;
         int tile = u - sample * wideTiles;
-        if (sample != padded) {
+        int count = Math.min(WIDE_GROUP, Math.min(to - u, wideTiles - tile));
+        u += count;
+        int col0 = tile * nr;
+        int width = count * nr;
+        if (phased) {
+          // Only the plane rows this task's tiles of the sample read: at batch 1 the tasks share
+          // one sample, and each splitting all of it would cost as much as the GEMM.
+          if (sample != padded) {
+            int lastTile = Math.min(to - 1, (sample + 1) * wideTiles - 1) - sample * wideTiles;
+            int rowTo = Math.min(rowH, ((lastTile + 1) * nr - 1) / rowW + 1 + maxShiftY + 1);
+            splitPhases(input, sample, col0 / rowW, rowTo, pad);
+            java.util.Arrays.fill(pad, padSample, padSample + slack, 0f);
+            padded = sample;
+          }
+        } else if (sample != padded) {
           pad(input, 0, sample, sample + 1, pad);
           java.util.Arrays.fill(pad, padSample, padSample + slack, 0f);
           padded = sample;
         }
-        int col0 = tile * nr;
-        java.util.Arrays.fill(c, 0, cSize, 0f);
-        for (int kb = 0; kb < kBlocks; kb++) {
-          int k0 = kb * kc;
-          int kLen = Math.min(kc, k - k0);
-          if (six) {
-            VectorGemm.directKernel6(packed6, k0 * mr, pad, col0, kOff, k0, kLen, c, 0, nr);
-          } else {
-            for (int p = 0; p < panels; p++) {
-              VectorGemm.directKernel(
-                  packed, p * MR * k + k0 * MR, pad, col0, kOff, k0, kLen, c, p * MR * NR, NR);
+        // C is rows x width: the group's tiles side by side.
+        java.util.Arrays.fill(c, 0, rows * width, 0f);
+        for (int t = 0; t < count; t++) {
+          for (int kb = 0; kb < kBlocks; kb++) {
+            int k0 = kb * kc;
+            int kLen = Math.min(kc, k - k0);
+            int col = col0 + t * nr;
+            if (six) {
+              VectorGemm.directKernel6(
+                  packed6, k0 * mr, pad, col, kOff, k0, kLen, c, t * nr, width);
+            } else {
+              for (int p = 0; p < panels; p++) {
+                VectorGemm.directKernel(
+                    packed,
+                    p * MR * k + k0 * MR,
+                    pad,
+                    col,
+                    kOff,
+                    k0,
+                    kLen,
+                    c,
+                    p * MR * width + t * nr,
+                    width);
+              }
             }
           }
         }
-        // Bias and activation over whole 48-column rows of C in place (three full vectors, no
-        // tails; unused columns are computed and dropped), then plain copies of each output row's
-        // first OW columns: per output row (10 or 28 floats in LeNet) the activation's partial
-        // vectors and per-call overhead cost more than the GEMM.
-        int oyFrom = col0 / padW;
-        int oyTo = Math.min(oh, (col0 + nr + padW - 1) / padW);
+        // Bias and activation over whole rows of C in place (full vectors, no tails; unused
+        // columns are computed and dropped), then plain copies of each output row's first OW
+        // columns: per output row (10 or 28 floats in LeNet) the activation's partial vectors and
+        // per-call overhead cost more than the GEMM. Several tiles per pass make the copies into
+        // each channel's plane longer: AlexNet's conv1 writes 96 planes, and one tile's 48 floats
+        // per plane left the stores waiting on cache misses once the output outgrew L2.
+        int oyFrom = col0 / rowW;
+        int oyTo = Math.min(oh, (col0 + width + rowW - 1) / rowW);
         for (int r = 0; r < outPerGroup; r++) {
           float bv = bias == null ? 0f : bias[r];
-          VectorGemm.biasActivate(c, r * nr, c, r * nr, nr, bv, tileActivation);
+          VectorGemm.biasActivate(c, r * width, c, r * width, width, bv, tileActivation);
           int outBase = sample * g.outputSize() + r * plane;
           for (int oy = oyFrom; oy < oyTo; oy++) {
-            int x0 = Math.max(col0, oy * padW);
-            int x1 = Math.min(col0 + nr, oy * padW + ow);
+            int x0 = Math.max(col0, oy * rowW);
+            int x1 = Math.min(col0 + width, oy * rowW + ow);
             if (x0 < x1) {
               System.arraycopy(
-                  c, r * nr + x0 - col0, output, outBase + oy * ow + (x0 - oy * padW), x1 - x0);
+                  c, r * width + x0 - col0, output, outBase + oy * ow + (x0 - oy * rowW), x1 - x0);
             }
           }
         }
-        if (squashLater && tile == wideTiles - 1) {
+        if (squashLater && tile + count == wideTiles) {
           VectorGemm.squash(output, sample * g.outputSize(), g.outputSize(), activation);
         }
       }
@@ -416,6 +474,48 @@ final class VectorConvolution {
           }
         }
       }
+    }
+
+    /**
+     * Rows {@code [rowFrom, rowTo)} of every phase plane of {@code sample} (see {@link #wide}) into
+     * {@code pad}, laid out {@code (C, sh, sw, rowH, rowW)}, with zeros where the padded input is
+     * padding.
+     */
+    private void splitPhases(float[] input, int sample, int rowFrom, int rowTo, float[] pad) {
+      int h = g.inHeight();
+      int w = g.inWidth();
+      int sh = g.strideHeight();
+      int sw = g.strideWidth();
+      for (int ci = 0; ci < channelsPerGroup; ci++) {
+        int src = sample * g.inputSize() + ci * h * w;
+        for (int py = 0; py < sh; py++) {
+          for (int px = 0; px < sw; px++) {
+            int plane = ((ci * sh + py) * sw + px) * rowH * rowW;
+            // Plane column j holds input column j * sw + px - padLeft: inside for [jFrom, jTo).
+            int jFrom = Math.min(rowW, Math.max(0, ceilDiv(g.padLeft() - px, sw)));
+            int jTo = Math.max(jFrom, Math.min(rowW, ceilDiv(w + g.padLeft() - px, sw)));
+            for (int row = rowFrom; row < rowTo; row++) {
+              int dst = plane + row * rowW;
+              int y = row * sh + py - g.padTop();
+              if (y < 0 || y >= h) {
+                java.util.Arrays.fill(pad, dst, dst + rowW, 0f);
+                continue;
+              }
+              java.util.Arrays.fill(pad, dst, dst + jFrom, 0f);
+              int x = src + y * w + jFrom * sw + px - g.padLeft();
+              for (int j = jFrom; j < jTo; j++, x += sw) {
+                pad[dst + j] = input[x];
+              }
+              java.util.Arrays.fill(pad, dst + jTo, dst + rowW, 0f);
+            }
+          }
+        }
+      }
+    }
+
+    /** {@code ceil(a / b)} for {@code b > 0} and any sign of {@code a}. */
+    private static int ceilDiv(int a, int b) {
+      return -Math.floorDiv(-a, b);
     }
 
     /**

@@ -166,6 +166,21 @@ class VectorConvolutionTest {
   }
 
   @Test
+  void stridedLayersLargeEnoughToSplitOverThreads() {
+    // Strided layers read phase planes. These run on the pool: at batch 1 each task splits only
+    // the plane rows its tiles read, at larger batches whole samples. AlexNet's conv1; dilation
+    // with unequal strides and asymmetric padding; a layer on the 6-row kernel; a stride larger
+    // than the kernel (planes no tap reads).
+    for (int n : new int[] {1, 3}) {
+      Random r = new Random(20 + n);
+      check(r, n, 1, 224, 224, 96, 11, 11, 4, 4, 2, 2, 2, 2, 1, 1, 1, true, Activation.RELU);
+      check(r, n, 3, 91, 67, 40, 5, 3, 2, 3, 3, 0, 1, 2, 2, 3, 1, true, Activation.NONE);
+      check(r, n, 8, 128, 127, 5, 3, 3, 2, 2, 1, 1, 0, 1, 1, 1, 1, false, Activation.SIGMOID);
+      check(r, n, 7, 100, 100, 31, 2, 2, 3, 3, 0, 0, 0, 0, 1, 1, 1, true, Activation.TANH);
+    }
+  }
+
+  @Test
   void paddingLargerThanKernelReadsOnlyZeros() {
     Random r = new Random(4);
     check(r, 2, 3, 4, 5, 5, 2, 3, 1, 2, 3, 2, 4, 1, 1, 1, 1, true, Activation.RELU);
