@@ -48,6 +48,14 @@ final class VectorGemm {
     float[] pad = new float[0];
     float[] t = new float[0];
 
+    /**
+     * A buffer that one layer call fills and its tasks on other threads read (Winograd's input
+     * transform at batch 1), owned by the calling thread while {@code sharedInUse}.
+     */
+    float[] shared = new float[0];
+
+    boolean sharedInUse;
+
     /** Small staging vectors for the Winograd transforms. */
     float[] t(int size) {
       return t = atLeast(t, size);

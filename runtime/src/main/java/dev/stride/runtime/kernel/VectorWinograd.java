@@ -31,7 +31,8 @@ import jdk.incubator.vector.FloatVector;
  * panels; then per block of output channels, the {@code n^2} GEMMs into a {@code M} block that
  * stays in L2, and the output transform {@code Y = AT M A}, bias, activation and the scatter of
  * each tile's 2 x 2 outputs. Work splits over panels, and over output channels when there are fewer
- * panels than 4 per thread (batch 1), each such task transforming its panel's input again.
+ * panels than 4 per thread (batch 1): then the input transform runs first, once, split over
+ * channels into a buffer that every output-channel task reads.
  *
  * <p>Accuracy: the transforms round differently from a direct sum; against double-precision sums
  * the largest error is about 6e-7 (3x3) and 3e-6 (5x5) of the output's magnitude at AlexNet's
@@ -320,28 +321,74 @@ final class VectorWinograd {
         return;
       }
       // Few panels (batch 1): split the output channels too, into as few chunks as give every
-      // thread an equal share, since each chunk transforms its panel's input again.
+      // thread an equal share. The input transform is done once per panel, split over channels
+      // into a buffer all the tasks read: with a transform per chunk, each of AlexNet's conv3-5
+      // at batch 1 ran 20-35% longer.
       int rowChunks = 1;
       while (rowChunks < ocPanels
           && (units * rowChunks < 2 * threads
               || (units * rowChunks < target && units * rowChunks % threads != 0))) {
         rowChunks++;
       }
+      if (rowChunks == 1) {
+        // One task per panel (AlexNet's conv2 at batch 1: 4), each transforming its own.
+        Parallel.forEach(units, i -> compute(input, samples, output, i, i + 1, 0, ocPanels));
+        return;
+      }
       int chunks = rowChunks;
-      Parallel.forEach(
-          units * chunks,
-          i -> {
-            int unit = i / chunks;
-            int chunk = i % chunks;
-            compute(
-                input,
-                samples,
-                output,
-                unit,
-                unit + 1,
-                ocPanels * chunk / chunks,
-                ocPanels * (chunk + 1) / chunks);
-          });
+      int channelChunks = Math.max(1, Math.min(channels, (2 * threads + units - 1) / units));
+      int unitFloats = products * productStride();
+      VectorGemm.Scratch own = VectorGemm.SCRATCH.get();
+      boolean borrowed = !own.sharedInUse;
+      float[] v =
+          borrowed
+              ? (own.shared = VectorGemm.atLeast(own.shared, units * unitFloats))
+              : new float[units * unitFloats]; // a run nested in another's wait: rare
+      own.sharedInUse = true;
+      try {
+        Parallel.forEach(
+            units * channelChunks,
+            i -> {
+              int unit = i / channelChunks;
+              int chunk = i % channelChunks;
+              transformShared(
+                  input,
+                  samples,
+                  unit,
+                  channels * chunk / channelChunks,
+                  channels * (chunk + 1) / channelChunks,
+                  v,
+                  unit * unitFloats);
+            });
+        Parallel.forEach(
+            units * chunks,
+            i -> {
+              int unit = i / chunks;
+              int chunk = i % chunks;
+              int pFrom = ocPanels * chunk / chunks;
+              int pTo = ocPanels * (chunk + 1) / chunks;
+              if (pFrom < pTo) {
+                VectorGemm.Scratch s = VectorGemm.SCRATCH.get();
+                Runs runs = RUNS.get();
+                int valid = runs(samples, unit, runs);
+                multiply(v, unit * unitFloats, s, valid, runs, pFrom, pTo, output);
+              }
+            });
+      } finally {
+        if (borrowed) {
+          own.sharedInUse = false;
+        }
+      }
+    }
+
+    /** One spare row per product: the last channel's vector stores may run past the panel. */
+    private int productStride() {
+      return (channels + 1) * NR;
+    }
+
+    /** Vector loads of the last tiles run past the last plane by up to L + (A + 1) * planeW. */
+    private int slack() {
+      return 2 * L + 2 * planeW + 2;
     }
 
     /** Panels {@code [unitFrom, unitTo)} times output-channel panels {@code [pFrom, pTo)}. */
@@ -351,75 +398,124 @@ final class VectorWinograd {
         return;
       }
       VectorGemm.Scratch s = VectorGemm.SCRATCH.get();
-      // One spare row per product: the last channel's vector stores may run past the panel.
-      int productStride = (channels + 1) * NR;
+      int productStride = productStride();
       float[] b = s.b(products * productStride);
-      int blockRows = blockPanels * MR;
-      float[] c = s.c(products * blockRows * NR);
       float[] t = s.t(products * L + m * m * NR);
       Runs runs = RUNS.get();
-      long total = (long) samples * columnsPerSample;
       int window = Math.max(1, (1 << 17) / sampleFloats);
-      // Vector loads of the last tiles run past the last plane by up to L + (A + 1) * planeW.
-      int slack = 2 * L + 2 * planeW + 2;
+      int slack = slack();
       int padFrom = 0;
       int padTo = 0;
       float[] phase = null;
       for (int u = unitFrom; u < unitTo; u++) {
+        int valid = runs(samples, u, runs);
         long col0 = (long) u * NR;
-        int valid = (int) Math.min(NR, total - col0);
         int first = (int) (col0 / columnsPerSample);
         int last = (int) ((col0 + valid - 1) / columnsPerSample);
         if (phase == null || first < padFrom || last >= padTo) {
           padFrom = first;
           padTo = Math.max(last + 1, Math.min(samples, first + window));
           phase = s.pad((padTo - padFrom) * sampleFloats + slack);
-          phases(input, padFrom, padTo, phase, slack);
+          phases(input, padFrom, padTo, phase, slack, 0, channels);
         }
-        runs.count = 0;
-        for (int j = 0; j < valid; ) {
-          long col = col0 + j;
-          int sample = (int) (col / columnsPerSample);
-          int local = (int) (col - (long) sample * columnsPerSample);
-          int ty = local / rowColumns;
-          int tx = local - ty * rowColumns;
-          if (tx >= tilesX) {
-            j += rowColumns - tx; // the row's unused columns
-            continue;
-          }
-          int len = Math.min(tilesX - tx, valid - j);
-          int q = runs.count++;
-          runs.column[q] = j;
-          runs.length[q] = len;
-          runs.out[q] = sample * g.outputSize() + ty * m * g.outWidth() + tx * m;
-          runs.rows[q] = Math.min(m, g.outHeight() - ty * m);
-          runs.lastCols[q] = Math.min(m, g.outWidth() - (tx + len - 1) * m);
-          j += len;
+        transformInput(phase, padFrom, col0, valid, t, b, 0, 0, channels, null);
+        multiply(b, 0, s, valid, runs, pFrom, pTo, output);
+      }
+    }
+
+    /**
+     * Channels {@code [chFrom, chTo)} of panel {@code unit}'s input transform into {@code v} from
+     * {@code vBase}, for {@link #multiply} on other threads.
+     */
+    private void transformShared(
+        float[] input, int samples, int unit, int chFrom, int chTo, float[] v, int vBase) {
+      if (chFrom >= chTo) {
+        return;
+      }
+      VectorGemm.Scratch s = VectorGemm.SCRATCH.get();
+      float[] t = s.t(products * L + m * m * NR);
+      long col0 = (long) unit * NR;
+      int valid = (int) Math.min(NR, (long) samples * columnsPerSample - col0);
+      int first = (int) (col0 / columnsPerSample);
+      int last = (int) ((col0 + valid - 1) / columnsPerSample);
+      int slack = slack();
+      float[] phase = s.pad((last + 1 - first) * sampleFloats + slack);
+      phases(input, first, last + 1, phase, slack, chFrom, chTo);
+      // The chunk's last channel may store past its row, into the next chunk's first row, which
+      // another thread writes: that channel goes through a staging panel with room to spare.
+      float[] stage = chTo < channels ? s.b(products * (NR + L)) : null;
+      transformInput(phase, first, col0, valid, t, v, vBase, chFrom, chTo, stage);
+    }
+
+    /**
+     * Fills {@code runs} with panel {@code unit}'s runs of whole tiles and returns its number of
+     * valid columns.
+     */
+    private int runs(int samples, int unit, Runs runs) {
+      long col0 = (long) unit * NR;
+      int valid = (int) Math.min(NR, (long) samples * columnsPerSample - col0);
+      runs.count = 0;
+      for (int j = 0; j < valid; ) {
+        long col = col0 + j;
+        int sample = (int) (col / columnsPerSample);
+        int local = (int) (col - (long) sample * columnsPerSample);
+        int ty = local / rowColumns;
+        int tx = local - ty * rowColumns;
+        if (tx >= tilesX) {
+          j += rowColumns - tx; // the row's unused columns
+          continue;
         }
-        transformInput(phase, padFrom, col0, valid, t, b, productStride);
-        for (int pb = pFrom; pb < pTo; pb += blockPanels) {
-          int pe = Math.min(pTo, pb + blockPanels);
-          java.util.Arrays.fill(c, 0, products * blockRows * NR, 0f);
-          for (int kb = 0; kb < kBlocks; kb++) {
-            int k0 = kb * kc;
-            int kLen = Math.min(kc, channels - k0);
-            for (int xi = 0; xi < products; xi++) {
-              int aBase = (xi * channels + k0) * ocPanels * MR;
-              for (int p = pb; p < pe; p++) {
-                VectorGemm.microKernel(
-                    packed,
-                    aBase + p * MR * kLen,
-                    b,
-                    xi * productStride + k0 * NR,
-                    kLen,
-                    c,
-                    (xi * blockRows + (p - pb) * MR) * NR,
-                    NR);
-              }
+        int len = Math.min(tilesX - tx, valid - j);
+        int q = runs.count++;
+        runs.column[q] = j;
+        runs.length[q] = len;
+        runs.out[q] = sample * g.outputSize() + ty * m * g.outWidth() + tx * m;
+        runs.rows[q] = Math.min(m, g.outHeight() - ty * m);
+        runs.lastCols[q] = Math.min(m, g.outWidth() - (tx + len - 1) * m);
+        j += len;
+      }
+      return valid;
+    }
+
+    /**
+     * The {@code n^2} GEMMs of one panel's transformed input ({@code b} from {@code bBase}) with
+     * output-channel panels {@code [pFrom, pTo)}, block by block, each followed by its output pass.
+     */
+    private void multiply(
+        float[] b,
+        int bBase,
+        VectorGemm.Scratch s,
+        int valid,
+        Runs runs,
+        int pFrom,
+        int pTo,
+        float[] output) {
+      int productStride = productStride();
+      int blockRows = blockPanels * MR;
+      float[] c = s.c(products * blockRows * NR);
+      float[] t = s.t(products * L + m * m * NR);
+      for (int pb = pFrom; pb < pTo; pb += blockPanels) {
+        int pe = Math.min(pTo, pb + blockPanels);
+        java.util.Arrays.fill(c, 0, products * blockRows * NR, 0f);
+        for (int kb = 0; kb < kBlocks; kb++) {
+          int k0 = kb * kc;
+          int kLen = Math.min(kc, channels - k0);
+          for (int xi = 0; xi < products; xi++) {
+            int aBase = (xi * channels + k0) * ocPanels * MR;
+            for (int p = pb; p < pe; p++) {
+              VectorGemm.microKernel(
+                  packed,
+                  aBase + p * MR * kLen,
+                  b,
+                  bBase + xi * productStride + k0 * NR,
+                  kLen,
+                  c,
+                  (xi * blockRows + (p - pb) * MR) * NR,
+                  NR);
             }
           }
-          outputPass(c, pb, pe, blockRows, valid, t, runs, output);
         }
+        outputPass(c, pb, pe, blockRows, valid, t, runs, output);
       }
     }
 
@@ -433,8 +529,23 @@ final class VectorWinograd {
      * cut-offs ({@code -XX:+PrintInlining}: NodeCountInliningCutoff).
      */
     private void transformInput(
-        float[] phase, int padFrom, long col0, int valid, float[] t, float[] b, int productStride) {
-      for (int ch = 0; ch < channels; ch++) {
+        float[] phase,
+        int padFrom,
+        long col0,
+        int valid,
+        float[] t,
+        float[] b,
+        int bBase,
+        int chFrom,
+        int chTo,
+        float[] stage) {
+      int productStride = productStride();
+      for (int ch = chFrom; ch < chTo; ch++) {
+        // Channel ch's row of every product, or the staging panel (rows NR + L apart) instead.
+        boolean staged = stage != null && ch == chTo - 1;
+        float[] dst = staged ? stage : b;
+        int rowBase = staged ? 0 : bBase + ch * NR;
+        int stride = staged ? NR + L : productStride;
         int j = 0;
         while (j < valid) {
           long col = col0 + j;
@@ -448,17 +559,26 @@ final class VectorWinograd {
                   valid - j, rowColumns == planeW ? columnsPerSample - local : rowColumns - tx);
           int base = (sample - padFrom) * sampleFloats + ch * m * m * planeSize + ty * planeW + tx;
           for (int q = 0; q < len; q += L) {
+            int d = rowBase + j + q;
             if (unrolled == 3) {
-              inputTransform3(phase, base + q, t, b, ch * NR + j + q, productStride);
+              inputTransform3(phase, base + q, t, dst, d, stride);
             } else if (unrolled == 5) {
-              inputTransform5(phase, base + q, t, b, ch * NR + j + q, productStride);
+              inputTransform5(phase, base + q, t, dst, d, stride);
             } else if (unrolled == 6) {
-              inputTransform6(phase, base + q, t, b, ch * NR + j + q, productStride);
+              inputTransform6(phase, base + q, t, dst, d, stride);
             } else {
-              inputTransform(phase, base + q, t, b, ch * NR + j + q, productStride);
+              inputTransform(phase, base + q, t, dst, d, stride);
             }
           }
           j += len;
+        }
+        if (staged) {
+          for (int xi = 0; xi < products; xi++) {
+            for (int j0 = 0; j0 < NR; j0 += L) {
+              VectorGemm.copy(
+                  stage, xi * (NR + L) + j0, b, bBase + xi * productStride + ch * NR + j0);
+            }
+          }
         }
       }
     }
@@ -851,14 +971,23 @@ final class VectorWinograd {
      * Copies samples {@code [from, to)} into {@code phase} as {@code (sample, channel, row parity,
      * column parity, Ty + A, Tx + A)}, zeros elsewhere (padding, and {@code slack} floats after).
      */
-    private void phases(float[] input, int from, int to, float[] phase, int slack) {
-      int size = (to - from) * sampleFloats;
-      java.util.Arrays.fill(phase, 0, size + slack, 0f);
+    private void phases(
+        float[] input, int from, int to, float[] phase, int slack, int chFrom, int chTo) {
       int h = g.inHeight();
       int w = g.inWidth();
       int channelFloats = m * m * planeSize;
+      if (chFrom == 0 && chTo == channels) {
+        java.util.Arrays.fill(phase, 0, (to - from) * sampleFloats + slack, 0f);
+      } else {
+        // Only these channels' planes: reads past them land in columns that are dropped.
+        for (int sample = from; sample < to; sample++) {
+          int base = (sample - from) * sampleFloats;
+          java.util.Arrays.fill(
+              phase, base + chFrom * channelFloats, base + chTo * channelFloats, 0f);
+        }
+      }
       for (int sample = from; sample < to; sample++) {
-        for (int ch = 0; ch < channels; ch++) {
+        for (int ch = chFrom; ch < chTo; ch++) {
           int src = sample * g.inputSize() + ch * h * w;
           int dst = (sample - from) * sampleFloats + ch * channelFloats;
           for (int y = 0; y < h; y++) {
