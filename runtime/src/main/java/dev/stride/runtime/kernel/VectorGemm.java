@@ -484,6 +484,90 @@ final class VectorGemm {
     c2.add(d2).intoArray(c, cOff + 2 * L);
   }
 
+  /** Weight streams of {@link #rowKernel8}. */
+  static final int STREAMS = 8;
+
+  /**
+   * The sum of {@link #rowKernel} over {@code k < 8 * len} as eight streams: stream {@code s} takes
+   * {@code k in [s * len, (s + 1) * len)}, and the eight partial sums are added into {@code c} at
+   * the end. For a single sample's GEMV, bound by reading the weights from memory: one core
+   * following one sequential stream reads less than the memory system gives it, and more streams
+   * keep more reads in flight.
+   */
+  static void rowKernel8(float[] a, int aOff, float[] b, int bOff, int len, float[] c, int cOff) {
+    FloatVector zero = FloatVector.zero(SPECIES);
+    FloatVector s0a = zero;
+    FloatVector s0b = zero;
+    FloatVector s0c = zero;
+    FloatVector s1a = zero;
+    FloatVector s1b = zero;
+    FloatVector s1c = zero;
+    FloatVector s2a = zero;
+    FloatVector s2b = zero;
+    FloatVector s2c = zero;
+    FloatVector s3a = zero;
+    FloatVector s3b = zero;
+    FloatVector s3c = zero;
+    FloatVector s4a = zero;
+    FloatVector s4b = zero;
+    FloatVector s4c = zero;
+    FloatVector s5a = zero;
+    FloatVector s5b = zero;
+    FloatVector s5c = zero;
+    FloatVector s6a = zero;
+    FloatVector s6b = zero;
+    FloatVector s6c = zero;
+    FloatVector s7a = zero;
+    FloatVector s7b = zero;
+    FloatVector s7c = zero;
+    int step = len * NR;
+    for (int k = 0; k < len; k++) {
+      int bi = bOff + k * NR;
+      FloatVector x;
+      x = FloatVector.broadcast(SPECIES, a[aOff + k]);
+      s0a = FloatVector.fromArray(SPECIES, b, bi).fma(x, s0a);
+      s0b = FloatVector.fromArray(SPECIES, b, bi + L).fma(x, s0b);
+      s0c = FloatVector.fromArray(SPECIES, b, bi + 2 * L).fma(x, s0c);
+      x = FloatVector.broadcast(SPECIES, a[aOff + k + 1 * len]);
+      s1a = FloatVector.fromArray(SPECIES, b, bi + 1 * step).fma(x, s1a);
+      s1b = FloatVector.fromArray(SPECIES, b, bi + 1 * step + L).fma(x, s1b);
+      s1c = FloatVector.fromArray(SPECIES, b, bi + 1 * step + 2 * L).fma(x, s1c);
+      x = FloatVector.broadcast(SPECIES, a[aOff + k + 2 * len]);
+      s2a = FloatVector.fromArray(SPECIES, b, bi + 2 * step).fma(x, s2a);
+      s2b = FloatVector.fromArray(SPECIES, b, bi + 2 * step + L).fma(x, s2b);
+      s2c = FloatVector.fromArray(SPECIES, b, bi + 2 * step + 2 * L).fma(x, s2c);
+      x = FloatVector.broadcast(SPECIES, a[aOff + k + 3 * len]);
+      s3a = FloatVector.fromArray(SPECIES, b, bi + 3 * step).fma(x, s3a);
+      s3b = FloatVector.fromArray(SPECIES, b, bi + 3 * step + L).fma(x, s3b);
+      s3c = FloatVector.fromArray(SPECIES, b, bi + 3 * step + 2 * L).fma(x, s3c);
+      x = FloatVector.broadcast(SPECIES, a[aOff + k + 4 * len]);
+      s4a = FloatVector.fromArray(SPECIES, b, bi + 4 * step).fma(x, s4a);
+      s4b = FloatVector.fromArray(SPECIES, b, bi + 4 * step + L).fma(x, s4b);
+      s4c = FloatVector.fromArray(SPECIES, b, bi + 4 * step + 2 * L).fma(x, s4c);
+      x = FloatVector.broadcast(SPECIES, a[aOff + k + 5 * len]);
+      s5a = FloatVector.fromArray(SPECIES, b, bi + 5 * step).fma(x, s5a);
+      s5b = FloatVector.fromArray(SPECIES, b, bi + 5 * step + L).fma(x, s5b);
+      s5c = FloatVector.fromArray(SPECIES, b, bi + 5 * step + 2 * L).fma(x, s5c);
+      x = FloatVector.broadcast(SPECIES, a[aOff + k + 6 * len]);
+      s6a = FloatVector.fromArray(SPECIES, b, bi + 6 * step).fma(x, s6a);
+      s6b = FloatVector.fromArray(SPECIES, b, bi + 6 * step + L).fma(x, s6b);
+      s6c = FloatVector.fromArray(SPECIES, b, bi + 6 * step + 2 * L).fma(x, s6c);
+      x = FloatVector.broadcast(SPECIES, a[aOff + k + 7 * len]);
+      s7a = FloatVector.fromArray(SPECIES, b, bi + 7 * step).fma(x, s7a);
+      s7b = FloatVector.fromArray(SPECIES, b, bi + 7 * step + L).fma(x, s7b);
+      s7c = FloatVector.fromArray(SPECIES, b, bi + 7 * step + 2 * L).fma(x, s7c);
+    }
+    FloatVector.fromArray(SPECIES, c, cOff)
+        .add(s0a.add(s1a).add(s2a.add(s3a)).add(s4a.add(s5a).add(s6a.add(s7a))))
+        .intoArray(c, cOff);
+    FloatVector.fromArray(SPECIES, c, cOff + L)
+        .add(s0b.add(s1b).add(s2b.add(s3b)).add(s4b.add(s5b).add(s6b.add(s7b))))
+        .intoArray(c, cOff + L);
+    FloatVector.fromArray(SPECIES, c, cOff + 2 * L)
+        .add(s0c.add(s1c).add(s2c.add(s3c)).add(s4c.add(s5c).add(s6c.add(s7c))))
+        .intoArray(c, cOff + 2 * L);
+  }
+
   /** Copies one vector: {@code dst[dstOff, dstOff + L) = src[srcOff, srcOff + L)}. */
   static void copy(float[] src, int srcOff, float[] dst, int dstOff) {
     FloatVector.fromArray(SPECIES, src, srcOff).intoArray(dst, dstOff);

@@ -107,4 +107,39 @@ class VectorGemmTest {
       }
     }
   }
+
+  @Test
+  void eightStreamRowKernelAddsEachStreamsSumToWhatCHolds() throws Exception {
+    Method rowKernel8 =
+        kernel(
+            "rowKernel8",
+            float[].class,
+            int.class,
+            float[].class,
+            int.class,
+            int.class,
+            float[].class,
+            int.class);
+    SplittableRandom r = new SplittableRandom(7);
+    for (int len : new int[] {1, 3, 10}) {
+      int k = 8 * len;
+      int aOff = 2;
+      int bOff = nr + 1; // offsets that are no multiple of a vector
+      int cOff = 3;
+      float[] a = random(aOff + k, r);
+      float[] b = random(bOff + k * nr, r);
+      float[] c = random(cOff + nr + 4, r);
+      float[] before = c.clone();
+      rowKernel8.invoke(null, a, aOff, b, bOff, len, c, cOff);
+      for (int j = 0; j < c.length; j++) {
+        double expected = before[j];
+        if (j >= cOff && j < cOff + nr) {
+          for (int kk = 0; kk < k; kk++) {
+            expected += (double) a[aOff + kk] * b[bOff + kk * nr + j - cOff];
+          }
+        }
+        assertEquals(expected, c[j], 1e-5, "len " + len + ", index " + j);
+      }
+    }
+  }
 }
