@@ -207,8 +207,15 @@ final class VectorConvolution {
         int wideUnits = n * wideTiles;
         int chunks = threads == 1 || flops < INLINE_FLOPS ? 1 : Math.min(wideUnits, threads * 4);
         // Whole samples per chunk when there are enough, so each chunk can run sigmoid/tanh over
-        // a finished sample's contiguous output (see computeWide).
+        // its finished samples' contiguous output (still in L2) instead of over C's whole rows,
+        // which would also compute the unused columns (23% more values in LeNet). That pass is
+        // here rather than in computeWide: inlined into computeWide's compilation, the sigmoid
+        // loop left JDK 17's C2 boxing vectors when another network's layer had been through
+        // computeWide first (LeNet after AlexNet's conv1 in one JVM: 1-23 MB per batch).
         boolean bySample = n >= chunks;
+        boolean squashLater =
+            bySample && (activation == Activation.SIGMOID || activation == Activation.TANH);
+        Activation tileActivation = squashLater ? Activation.NONE : activation;
         Parallel.forEach(
             chunks,
             i -> {
@@ -221,7 +228,12 @@ final class VectorConvolution {
                 from = (int) ((long) wideUnits * i / chunks);
                 to = (int) ((long) wideUnits * (i + 1) / chunks);
               }
-              computeWide(input, output, wideTiles, from, to);
+              computeWide(input, output, wideTiles, from, to, tileActivation);
+              if (squashLater) {
+                int size = g.outputSize();
+                VectorGemm.squash(
+                    output, from / wideTiles * size, (to - from) / wideTiles * size, activation);
+              }
             });
         return;
       }
@@ -345,10 +357,11 @@ final class VectorConvolution {
     }
 
     /**
-     * Wide tiles {@code [from, to)}, sample-major ({@code wideTiles} per sample); see {@link
-     * #wide}.
+     * Wide tiles {@code [from, to)}, sample-major ({@code wideTiles} per sample), with {@code
+     * tileActivation} applied in the output pass; see {@link #wide}.
      */
-    private void computeWide(float[] input, float[] output, int wideTiles, int from, int to) {
+    private void computeWide(
+        float[] input, float[] output, int wideTiles, int from, int to, Activation tileActivation) {
       VectorGemm.Scratch s = VectorGemm.SCRATCH.get();
       int padSample = channelsPerGroup * g.strideHeight() * g.strideWidth() * rowH * rowW;
       // The last tile's unused columns read past the sample, by less than NR + rowW (the column
@@ -363,14 +376,6 @@ final class VectorConvolution {
       int oh = g.outHeight();
       int plane = oh * ow;
       int padded = -1;
-      // Sigmoid and tanh over C's whole rows would also compute the unused columns (23% more
-      // values in LeNet); given whole samples they run once per finished sample instead, over its
-      // contiguous output (still in L1/L2), and the tile pass adds only the bias.
-      boolean squashLater =
-          from % wideTiles == 0
-              && to % wideTiles == 0
-              && (activation == Activation.SIGMOID || activation == Activation.TANH);
-      Activation tileActivation = squashLater ? Activation.NONE : activation;
       for (int u = from; u < to; ) {
         int sample = u / wideTiles;
         int tile = u - sample * wideTiles;
@@ -440,9 +445,6 @@ final class VectorConvolution {
                   c, r * width + x0 - col0, output, outBase + oy * ow + (x0 - oy * rowW), x1 - x0);
             }
           }
-        }
-        if (squashLater && tile + count == wideTiles) {
-          VectorGemm.squash(output, sample * g.outputSize(), g.outputSize(), activation);
         }
       }
     }

@@ -56,12 +56,24 @@ final class VectorLinear {
     private final float[] bias;
     private final Activation activation;
 
+    /**
+     * The activation of the tile passes: sigmoid and tanh run instead in one pass over the output
+     * after them. Inlined into the tile loop's compilation, the sigmoid loop left JDK 17's C2
+     * boxing vectors there when another network had been through the layer's code first with ReLU
+     * (LeNet after AlexNet in one JVM).
+     */
+    private final Activation tileActivation;
+
     Layer(int inFeatures, int outFeatures, float[] weight, float[] bias, Activation activation) {
       Geometry.positive("inFeatures", inFeatures);
       Geometry.positive("outFeatures", outFeatures);
       this.f = inFeatures;
       this.of = outFeatures;
       this.activation = activation;
+      this.tileActivation =
+          activation == Activation.SIGMOID || activation == Activation.TANH
+              ? Activation.NONE
+              : activation;
       this.tiles = (of + NR - 1) / NR;
       this.kBlocks = (f + KC - 1) / KC;
       this.kc = (f + kBlocks - 1) / kBlocks;
@@ -89,24 +101,27 @@ final class VectorLinear {
         for (int rc = 0; rc < rowChunks; rc++) {
           compute(input, n, output, rc, rowChunks, 0, tiles);
         }
-        return;
+      } else {
+        // Weight tiles split evenly; with many samples, sample chunks too.
+        int colChunks = Math.min(tiles, (threads * 4 + rowChunks - 1) / rowChunks);
+        Parallel.forEach(
+            rowChunks * colChunks,
+            i -> {
+              int rc = i / colChunks;
+              int cc = i % colChunks;
+              compute(
+                  input,
+                  n,
+                  output,
+                  rc,
+                  rowChunks,
+                  tiles * cc / colChunks,
+                  tiles * (cc + 1) / colChunks);
+            });
       }
-      // Weight tiles split evenly; with many samples, sample chunks too.
-      int colChunks = Math.min(tiles, (threads * 4 + rowChunks - 1) / rowChunks);
-      Parallel.forEach(
-          rowChunks * colChunks,
-          i -> {
-            int rc = i / colChunks;
-            int cc = i % colChunks;
-            compute(
-                input,
-                n,
-                output,
-                rc,
-                rowChunks,
-                tiles * cc / colChunks,
-                tiles * (cc + 1) / colChunks);
-          });
+      if (tileActivation != activation) {
+        VectorGemm.squash(output, 0, n * of, activation);
+      }
     }
 
     /** Few samples: one row kernel per sample straight from the input, no padding to 8 rows. */
@@ -127,7 +142,8 @@ final class VectorLinear {
             VectorGemm.rowKernel(input, rest, packed, bOff + rest * NR, f - rest, c, 0);
           }
           int o0 = t * NR;
-          VectorGemm.biasActivate(c, 0, output, o0, Math.min(NR, of - o0), bias, o0, activation);
+          VectorGemm.biasActivate(
+              c, 0, output, o0, Math.min(NR, of - o0), bias, o0, tileActivation);
         }
         return;
       }
@@ -144,7 +160,7 @@ final class VectorLinear {
         int o0 = t * NR;
         int width = Math.min(NR, of - o0);
         for (int r = 0; r < n; r++) {
-          VectorGemm.biasActivate(c, r * NR, output, r * of + o0, width, bias, o0, activation);
+          VectorGemm.biasActivate(c, r * NR, output, r * of + o0, width, bias, o0, tileActivation);
         }
       }
     }
@@ -190,7 +206,7 @@ final class VectorLinear {
         int width = Math.min(NR, of - o0);
         for (int r = 0; r < rows; r++) {
           VectorGemm.biasActivate(
-              c, r * NR, output, (rowFrom + r) * of + o0, width, bias, o0, activation);
+              c, r * NR, output, (rowFrom + r) * of + o0, width, bias, o0, tileActivation);
         }
       }
     }
