@@ -184,7 +184,9 @@ final class VectorWinograd {
       this.kc = (channels + kBlocks - 1) / kBlocks;
       this.blockPanels = Math.max(1, BLOCK_FLOATS / (products * MR * NR));
       this.unrolled =
-          w == WinogradMatrices.F2X3 ? 3 : w == WinogradMatrices.F2X5 ? 5 : n == 6 ? 6 : 0;
+          w == WinogradMatrices.F2X3
+              ? 3
+              : w == WinogradMatrices.F2X5 ? 5 : n == 6 && (m == 2 || m == 4) ? 6 : 0;
       this.btDense = new float[n * n];
       for (int i = 0; i < btDense.length; i++) {
         btDense[i] = (float) w.bt()[i];
@@ -870,41 +872,64 @@ final class VectorWinograd {
           .intoArray(dst, d + step);
     }
 
-    /** {@link #inputTransform} for any 6-point tiles: rows of d, then columns. */
+    /**
+     * {@link #inputTransform} for any 6-point tiles: rows of d, then columns.
+     *
+     * <p>This and {@link #outputTransform6} are written as straight lines of {@link #dense6} calls,
+     * not loops, and so are larger than C2's {@code FreqInlineSize} (325 bytes of bytecode): each
+     * is then compiled on its own rather than inlined into the tile loop. Inlined there (with
+     * {@code dense6} and {@code row6} inside, several calls deep), JDK 17's C2 boxed the vectors in
+     * about half of the runs (AlexNet batch 32 with F(4x4, 3x3): 57 or 85 MB allocated per pass),
+     * and deoptimising in the Vector API's shared methods left their profiles such that kernels
+     * compiled afterwards, by another network, came out boxed too (LeNet's 6-row kernel: 45-72 MB
+     * per batch). Kept out of the tile loop (measured with {@code -XX:CompileCommand=dontinline} on
+     * both): 0 of 6 runs.
+     */
     private void inputTransform6(
         float[] phase, int base, float[] t, float[] b, int bOff, int productStride) {
-      for (int a = 0; a < 6; a++) {
-        int row = base + inOff[a * 6];
-        dense6(
-            phase, row, inOff[1], inOff[2], inOff[3], inOff[4], inOff[5], btDense, 6, t, a * 6 * L,
-            L);
-      }
-      for (int j = 0; j < 6; j++) {
-        dense6(
-            t,
-            j * L,
-            6 * L,
-            12 * L,
-            18 * L,
-            24 * L,
-            30 * L,
-            btDense,
-            6,
-            b,
-            j * productStride + bOff,
-            6 * productStride);
-      }
+      int e1 = inOff[1];
+      int e2 = inOff[2];
+      int e3 = inOff[3];
+      int e4 = inOff[4];
+      int e5 = inOff[5];
+      dense6(phase, base + inOff[0], e1, e2, e3, e4, e5, btDense, 6, t, 0, L);
+      dense6(phase, base + inOff[6], e1, e2, e3, e4, e5, btDense, 6, t, 6 * L, L);
+      dense6(phase, base + inOff[12], e1, e2, e3, e4, e5, btDense, 6, t, 12 * L, L);
+      dense6(phase, base + inOff[18], e1, e2, e3, e4, e5, btDense, 6, t, 18 * L, L);
+      dense6(phase, base + inOff[24], e1, e2, e3, e4, e5, btDense, 6, t, 24 * L, L);
+      dense6(phase, base + inOff[30], e1, e2, e3, e4, e5, btDense, 6, t, 30 * L, L);
+      int step = 6 * productStride;
+      int o = bOff;
+      dense6(t, 0, 6 * L, 12 * L, 18 * L, 24 * L, 30 * L, btDense, 6, b, o, step);
+      o += productStride;
+      dense6(t, L, 6 * L, 12 * L, 18 * L, 24 * L, 30 * L, btDense, 6, b, o, step);
+      o += productStride;
+      dense6(t, 2 * L, 6 * L, 12 * L, 18 * L, 24 * L, 30 * L, btDense, 6, b, o, step);
+      o += productStride;
+      dense6(t, 3 * L, 6 * L, 12 * L, 18 * L, 24 * L, 30 * L, btDense, 6, b, o, step);
+      o += productStride;
+      dense6(t, 4 * L, 6 * L, 12 * L, 18 * L, 24 * L, 30 * L, btDense, 6, b, o, step);
+      o += productStride;
+      dense6(t, 5 * L, 6 * L, 12 * L, 18 * L, 24 * L, 30 * L, btDense, 6, b, o, step);
     }
 
-    /** {@link #outputTransform} for any 6-point tiles: columns of M, then rows. */
+    /**
+     * {@link #outputTransform} for any 6-point tiles ({@code m} = 4 for 3x3 filters, 2 for 5x5):
+     * columns of M, then rows; straight-line for the reason given at {@link #inputTransform6}.
+     */
     private void outputTransform6(float[] c, int cOff, int xiStride, float[] t, int y) {
       int e = 6 * xiStride;
-      for (int col = 0; col < 6; col++) {
-        dense6(
-            c, cOff + col * xiStride, e, 2 * e, 3 * e, 4 * e, 5 * e, atDense, m, t, col * L, 6 * L);
-      }
-      for (int i = 0; i < m; i++) {
-        dense6(t, i * 6 * L, L, 2 * L, 3 * L, 4 * L, 5 * L, atDense, m, t, y + i * m * NR, NR);
+      dense6(c, cOff, e, 2 * e, 3 * e, 4 * e, 5 * e, atDense, m, t, 0, 6 * L);
+      dense6(c, cOff + xiStride, e, 2 * e, 3 * e, 4 * e, 5 * e, atDense, m, t, L, 6 * L);
+      dense6(c, cOff + 2 * xiStride, e, 2 * e, 3 * e, 4 * e, 5 * e, atDense, m, t, 2 * L, 6 * L);
+      dense6(c, cOff + 3 * xiStride, e, 2 * e, 3 * e, 4 * e, 5 * e, atDense, m, t, 3 * L, 6 * L);
+      dense6(c, cOff + 4 * xiStride, e, 2 * e, 3 * e, 4 * e, 5 * e, atDense, m, t, 4 * L, 6 * L);
+      dense6(c, cOff + 5 * xiStride, e, 2 * e, 3 * e, 4 * e, 5 * e, atDense, m, t, 5 * L, 6 * L);
+      dense6(t, 0, L, 2 * L, 3 * L, 4 * L, 5 * L, atDense, m, t, y, NR);
+      dense6(t, 6 * L, L, 2 * L, 3 * L, 4 * L, 5 * L, atDense, m, t, y + m * NR, NR);
+      if (m > 2) {
+        dense6(t, 12 * L, L, 2 * L, 3 * L, 4 * L, 5 * L, atDense, m, t, y + 2 * m * NR, NR);
+        dense6(t, 18 * L, L, 2 * L, 3 * L, 4 * L, 5 * L, atDense, m, t, y + 3 * m * NR, NR);
       }
     }
 
