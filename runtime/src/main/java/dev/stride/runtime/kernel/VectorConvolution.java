@@ -209,32 +209,21 @@ final class VectorConvolution {
         // Whole samples per chunk when there are enough, so each chunk can run sigmoid/tanh over
         // its finished samples' contiguous output (still in L2) instead of over C's whole rows,
         // which would also compute the unused columns (23% more values in LeNet). That pass is
-        // here rather than in computeWide: inlined into computeWide's compilation, the sigmoid
+        // in wideChunk rather than computeWide: inlined into computeWide's compilation, the sigmoid
         // loop left JDK 17's C2 boxing vectors when another network's layer had been through
         // computeWide first (LeNet after AlexNet's conv1 in one JVM: 1-23 MB per batch).
         boolean bySample = n >= chunks;
         boolean squashLater =
             bySample && (activation == Activation.SIGMOID || activation == Activation.TANH);
         Activation tileActivation = squashLater ? Activation.NONE : activation;
-        Parallel.forEach(
-            chunks,
-            i -> {
-              int from;
-              int to;
-              if (bySample) {
-                from = (int) ((long) n * i / chunks) * wideTiles;
-                to = (int) ((long) n * (i + 1) / chunks) * wideTiles;
-              } else {
-                from = (int) ((long) wideUnits * i / chunks);
-                to = (int) ((long) wideUnits * (i + 1) / chunks);
-              }
-              computeWide(input, output, wideTiles, from, to, tileActivation);
-              if (squashLater) {
-                int size = g.outputSize();
-                VectorGemm.squash(
-                    output, from / wideTiles * size, (to - from) / wideTiles * size, activation);
-              }
-            });
+        if (chunks == 1) {
+          // On this thread, without a task object (LeNet at batch 1).
+          wideChunk(input, output, n, 0, 1, wideTiles, squashLater, tileActivation);
+        } else {
+          Parallel.forEach(
+              chunks,
+              i -> wideChunk(input, output, n, i, chunks, wideTiles, squashLater, tileActivation));
+        }
         return;
       }
       if (threads == 1 || flops < INLINE_FLOPS) {
@@ -266,6 +255,38 @@ final class VectorConvolution {
               int to = panels * (chunk + 1) / rowChunks;
               compute(input, n, output, tiles, unit, unit + 1, from, to);
             });
+      }
+    }
+
+    /**
+     * Chunk {@code i} of {@code chunks} of the wide tiles: whole samples when there are at least as
+     * many samples as chunks, else a share of the tiles; then sigmoid/tanh over the chunk's samples
+     * when {@code squashLater}.
+     */
+    private void wideChunk(
+        float[] input,
+        float[] output,
+        int n,
+        int i,
+        int chunks,
+        int wideTiles,
+        boolean squashLater,
+        Activation tileActivation) {
+      int from;
+      int to;
+      if (n >= chunks) {
+        from = (int) ((long) n * i / chunks) * wideTiles;
+        to = (int) ((long) n * (i + 1) / chunks) * wideTiles;
+      } else {
+        long units = (long) n * wideTiles;
+        from = (int) (units * i / chunks);
+        to = (int) (units * (i + 1) / chunks);
+      }
+      computeWide(input, output, wideTiles, from, to, tileActivation);
+      if (squashLater) {
+        int size = g.outputSize();
+        VectorGemm.squash(
+            output, from / wideTiles * size, (to - from) / wideTiles * size, activation);
       }
     }
 
