@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 /**
  * Two builds of Stride in one JVM, taking turns: each benchmarks jar is loaded by its own class
@@ -40,11 +39,7 @@ public final class AbCompare {
       int out = (int) c.getField("OUTPUT_SIZE").get(null);
       this.forward = c.getMethod("forward", float[].class, int.class, float[].class);
       this.batch = batch;
-      this.input = new float[batch * in];
-      SplittableRandom r = new SplittableRandom(7);
-      for (int i = 0; i < input.length; i++) {
-        input[i] = (float) r.nextDouble();
-      }
+      this.input = Compare.randomInput(batch * in, 7);
       this.output = new float[batch * out];
     }
 

@@ -350,7 +350,8 @@ public final class Compare {
     return OnnxTensor.createTensor(env, FloatBuffer.wrap(input), shape);
   }
 
-  private static float[] randomInput(int size, long seed) {
+  /** {@code size} floats in [0, 1) from {@code seed}: the inputs every benchmark here feeds. */
+  static float[] randomInput(int size, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     float[] input = new float[size];
     for (int i = 0; i < input.length; i++) {

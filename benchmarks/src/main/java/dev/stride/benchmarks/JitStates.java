@@ -4,7 +4,6 @@ import com.sun.management.ThreadMXBean;
 import dev.stride.runtime.Model;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
-import java.util.SplittableRandom;
 
 /**
  * AlexNet at batch 32 and 1, then LeNet at 256 and 1, in one JVM, as a service holding both models
@@ -46,11 +45,7 @@ public final class JitStates {
     Model model = (Model) c.getMethod("random", long.class).invoke(null, 1L);
     int in = (int) c.getField("INPUT_SIZE").get(null);
     int out = (int) c.getField("OUTPUT_SIZE").get(null);
-    float[] input = new float[batch * in];
-    SplittableRandom r = new SplittableRandom(7);
-    for (int i = 0; i < input.length; i++) {
-      input[i] = (float) r.nextDouble();
-    }
+    float[] input = Compare.randomInput(batch * in, 7);
     float[] output = new float[batch * out];
     long bytes = 0;
     long t0 = 0;

@@ -213,9 +213,8 @@ final class VectorConvolution {
         // loop left JDK 17's C2 boxing vectors when another network's layer had been through
         // computeWide first (LeNet after AlexNet's conv1 in one JVM: 1-23 MB per batch).
         boolean bySample = n >= chunks;
-        boolean squashLater =
-            bySample && (activation == Activation.SIGMOID || activation == Activation.TANH);
-        Activation tileActivation = squashLater ? Activation.NONE : activation;
+        Activation tileActivation = bySample ? VectorGemm.tilePass(activation) : activation;
+        boolean squashLater = tileActivation != activation;
         if (chunks == 1) {
           // On this thread, without a task object (LeNet at batch 1).
           wideChunk(input, output, n, 0, 1, wideTiles, squashLater, tileActivation);

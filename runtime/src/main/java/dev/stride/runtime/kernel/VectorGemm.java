@@ -699,6 +699,14 @@ final class VectorGemm {
     squash(dst, dstOff, len, act);
   }
 
+  /**
+   * The activation a tile pass applies when sigmoid and tanh run in a pass of their own over the
+   * finished output ({@link #squash}): {@code NONE} for those two, {@code act} otherwise.
+   */
+  static Activation tilePass(Activation act) {
+    return act == Activation.SIGMOID || act == Activation.TANH ? Activation.NONE : act;
+  }
+
   /** Applies sigmoid or tanh in place to {@code x[off, off + len)}; other activations are done. */
   static void squash(float[] x, int off, int len, Activation act) {
     if (act == Activation.SIGMOID) {

@@ -70,10 +70,7 @@ final class VectorLinear {
       this.f = inFeatures;
       this.of = outFeatures;
       this.activation = activation;
-      this.tileActivation =
-          activation == Activation.SIGMOID || activation == Activation.TANH
-              ? Activation.NONE
-              : activation;
+      this.tileActivation = VectorGemm.tilePass(activation);
       this.tiles = (of + NR - 1) / NR;
       this.kBlocks = (f + KC - 1) / KC;
       this.kc = (f + kBlocks - 1) / kBlocks;

@@ -13,6 +13,14 @@ import org.junit.jupiter.api.Test;
  * for why that branch had to go.
  */
 class VectorGemmTest {
+  /**
+   * {@code (a, aOff, b, bOff, k, c, cOff)}: the row kernels' parameters ({@code k} is {@code kc}
+   * for {@code rowKernel}, the stream length for {@code rowKernel8}).
+   */
+  private static final Class<?>[] ROW_KERNEL_PARAMETERS = {
+    float[].class, int.class, float[].class, int.class, int.class, float[].class, int.class
+  };
+
   private int mr;
   private int nr;
 
@@ -81,16 +89,7 @@ class VectorGemmTest {
 
   @Test
   void rowKernelAddsToWhatCHolds() throws Exception {
-    Method rowKernel =
-        kernel(
-            "rowKernel",
-            float[].class,
-            int.class,
-            float[].class,
-            int.class,
-            int.class,
-            float[].class,
-            int.class);
+    Method rowKernel = kernel("rowKernel", ROW_KERNEL_PARAMETERS);
     SplittableRandom r = new SplittableRandom(5);
     for (int kc : new int[] {1, 2, 7}) {
       float[] a = random(kc, r);
@@ -110,16 +109,7 @@ class VectorGemmTest {
 
   @Test
   void eightStreamRowKernelAddsEachStreamsSumToWhatCHolds() throws Exception {
-    Method rowKernel8 =
-        kernel(
-            "rowKernel8",
-            float[].class,
-            int.class,
-            float[].class,
-            int.class,
-            int.class,
-            float[].class,
-            int.class);
+    Method rowKernel8 = kernel("rowKernel8", ROW_KERNEL_PARAMETERS);
     SplittableRandom r = new SplittableRandom(7);
     for (int len : new int[] {1, 3, 10}) {
       int k = 8 * len;
