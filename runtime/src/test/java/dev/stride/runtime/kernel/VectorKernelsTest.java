@@ -1,6 +1,7 @@
 package dev.stride.runtime.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -364,6 +365,46 @@ class VectorKernelsTest {
         }
       }
     }
+  }
+
+  @Test
+  void maxPoolAtWidthStride2IsExact() {
+    // The flat path (windows 2 or 3 wide at horizontal stride 2, no padding): even and odd widths
+    // below, at and above a vector, AlexNet's 54 -> 26, 26 -> 12 and 12 -> 5, window heights and
+    // vertical strides 1-3, plane counts that leave partial blocks, inputs exactly as long as they
+    // must be (a read past the last row throws), NaN and infinities in every other case.
+    int[] widths = {2, 3, 4, 5, 12, 16, 17, 26, 33, 54, 55};
+    int[] heights = {3, 5, 12, 26};
+    int[] planeCounts = {1, 3, 17, 96};
+    int cases = 0;
+    for (int w : widths) {
+      for (int h : heights) {
+        for (int kw = 2; kw <= 3; kw++) {
+          for (int kh = 1; kh <= 3; kh++) {
+            int sh = 1 + (w + h + kw + kh) % 3;
+            int ow = (w - kw) / 2 + 1;
+            int oh = (h - kh) / sh + 1;
+            if (ow < 1) {
+              continue;
+            }
+            int planes = planeCounts[cases % planeCounts.length];
+            int channels = planes % 3 == 0 ? 3 : 1;
+            int n = planes / channels;
+            Pool2dGeometry g =
+                new Pool2dGeometry(channels, h, w, oh, ow, kh, kw, sh, 2, 0, 0, 0, 0);
+            float[] x = values(n * g.inputSize(), 1, cases % 2 == 0);
+            float[] expected = NaiveReference.maxPool2d(x, planes, h, w, g);
+            float[] actual = junk(n * g.outputSize());
+            vector.maxPool2d(x, n, g, actual);
+            assertWithin(
+                expected, Arrays.copyOf(actual, expected.length), 0, "maxPool2d stride-2 " + g);
+            assertEquals(12345f, actual[n * g.outputSize()], "wrote past the output: " + g);
+            cases++;
+          }
+        }
+      }
+    }
+    assertTrue(cases > 200, "cases: " + cases);
   }
 
   @Test
