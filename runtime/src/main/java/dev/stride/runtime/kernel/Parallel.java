@@ -1,10 +1,8 @@
 package dev.stride.runtime.kernel;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
 
 /**
@@ -56,10 +54,12 @@ public final class Parallel {
   }
 
   /**
-   * Runs {@code task.accept(i)} for every {@code i} in {@code [0, count)}, spread over the pool,
-   * and returns when all are done; runs inline when there is one thread or one task, or inside a
-   * task of {@link #forEachUnsplit}. Called from a worker (nested), it forks into the same pool
-   * rather than blocking a thread.
+   * Runs {@code task.accept(i)} for every {@code i} in {@code [0, count)}, on the calling thread
+   * and the pool's workers, and returns when all are done; runs inline when there is one thread or
+   * one task, or inside a task of {@link #forEachUnsplit}. Called from a task (nested), it works
+   * the same way: the calling thread takes indices too, so no thread ever blocks waiting for a free
+   * one. The first exception a task throws stops further indices and is rethrown here once every
+   * running task has finished.
    */
   public static void forEach(int count, IntConsumer task) {
     if (count <= 0) {
@@ -71,100 +71,188 @@ public final class Parallel {
       }
       return;
     }
-    // One claimer per thread, each taking indices from a shared counter until none are left: as
-    // balanced as one task per index (a claimer whose thread is held up just claims fewer), but a
-    // few small objects per call instead of one task per index (LeNet at batch 256: 2.1 KB per
-    // batch layer by layer, ~740 B chunked, from these tasks).
-    Claims claims = new Claims(count, task);
-    int workers = Math.min(count, Holder.THREADS);
-    if (ForkJoinTask.inForkJoinPool()) {
-      claims.run(workers);
-    } else {
-      Holder.POOL.invoke(
-          new RecursiveAction() {
-            private static final long serialVersionUID = 1L;
+    Holder.POOL.run(count, task);
+  }
 
-            @Override
-            protected void compute() {
-              claims.run(workers);
-            }
-          });
+  /**
+   * How long an idle worker, or a caller waiting for the last tasks of its call, spins before it
+   * parks. A layer hands work to the pool a dozen times per AlexNet pass, a few to a few hundred
+   * microseconds apart; waking a parked thread took 20-50 us on the 2-core test machine, against a
+   * few for a spinning one.
+   */
+  static final long SPIN_NANOS = 200_000;
+
+  /**
+   * The pool: {@code threads - 1} daemon workers, since the caller of {@link #forEach} takes
+   * indices too, and a table of the calls in progress that idle workers take indices from.
+   */
+  private static final class Pool {
+    private static final int SLOTS = 64;
+    private final AtomicReferenceArray<Job> jobs = new AtomicReferenceArray<>(SLOTS);
+
+    /** Bumped at every published call, so that a spinning worker looks at the table only then. */
+    private final AtomicInteger published = new AtomicInteger();
+
+    private final Worker[] workers;
+
+    Pool(int threads) {
+      workers = new Worker[threads - 1];
+      for (int i = 0; i < workers.length; i++) {
+        workers[i] = new Worker(this);
+        Thread t = new Thread(workers[i], "stride-kernel-" + i);
+        t.setDaemon(true);
+        workers[i].thread = t;
+        t.start();
+      }
+    }
+
+    void run(int count, IntConsumer task) {
+      Job job = new Job(count, task, Thread.currentThread());
+      int slot = -1;
+      for (int i = 0; i < SLOTS && slot < 0; i++) {
+        if (jobs.get(i) == null && jobs.compareAndSet(i, null, job)) {
+          slot = i;
+        }
+      }
+      if (slot >= 0) { // else more calls in progress than slots: this one runs on its caller alone
+        published.incrementAndGet();
+        int wanted = count - 1;
+        for (int i = 0; i < workers.length && wanted > 0; i++) {
+          if (workers[i].wake()) {
+            wanted--;
+          }
+        }
+      }
+      job.drain();
+      if (slot >= 0) {
+        jobs.compareAndSet(slot, job, null);
+      }
+      job.await();
+      job.rethrow();
+    }
+
+    /** A call in progress with indices left, or null. */
+    Job find() {
+      for (int i = 0; i < SLOTS; i++) {
+        Job job = jobs.get(i);
+        if (job != null && job.hasWork()) {
+          return job;
+        }
+      }
+      return null;
     }
   }
 
-  /** The indices of one {@link #forEach} call, claimed in order by its {@link Claimer}s. */
-  private static final class Claims extends AtomicInteger {
-    private static final long serialVersionUID = 1L;
+  /** The indices of one {@link #forEach} call, claimed in order by the threads that take part. */
+  private static final class Job {
     private final int count;
-    private final transient IntConsumer task;
+    private final IntConsumer task;
+    private final Thread caller;
+    private final AtomicInteger next = new AtomicInteger();
 
-    Claims(int count, IntConsumer task) {
+    /** Indices finished, or never to be run after a failure. */
+    private final AtomicInteger done = new AtomicInteger();
+
+    private volatile Throwable failure;
+
+    Job(int count, IntConsumer task, Thread caller) {
       this.count = count;
       this.task = task;
+      this.caller = caller;
+    }
+
+    boolean hasWork() {
+      return next.get() < count;
     }
 
     /** Runs indices until none are left. */
     void drain() {
-      for (int i = getAndIncrement(); i < count; i = getAndIncrement()) {
-        task.accept(i);
-      }
-    }
-
-    /**
-     * Forks {@code workers - 1} claimers, drains on this thread too, and returns when all are done;
-     * the first failure is rethrown once every claimer has stopped, and stops further claims.
-     */
-    void run(int workers) {
-      Claimer[] helpers = new Claimer[workers - 1];
-      for (int h = 0; h < helpers.length; h++) {
-        helpers[h] = new Claimer(this);
-        helpers[h].fork();
-      }
-      RuntimeException failure = null;
-      try {
-        drain();
-      } catch (Error e) {
-        set(count);
-        joinQuietly(helpers);
-        throw e;
-      } catch (RuntimeException e) {
-        set(count);
-        failure = e;
-      }
-      for (int h = helpers.length - 1; h >= 0; h--) {
+      for (int i = next.getAndIncrement(); i < count; i = next.getAndIncrement()) {
+        int finished = 1;
         try {
-          helpers[h].join();
-        } catch (RuntimeException e) {
-          set(count);
+          task.accept(i);
+        } catch (Throwable t) {
           if (failure == null) {
-            failure = e;
+            failure = t;
           }
+          // No index after this one will be claimed: count them as done.
+          finished += Math.max(0, count - next.getAndSet(count));
+        }
+        if (done.addAndGet(finished) == count && Thread.currentThread() != caller) {
+          LockSupport.unpark(caller);
         }
       }
-      if (failure != null) {
-        throw failure;
+    }
+
+    /** Returns once every claimed index has finished: spins, then parks until the last one. */
+    void await() {
+      long spinUntil = System.nanoTime() + SPIN_NANOS;
+      while (done.get() < count) {
+        if (System.nanoTime() < spinUntil) {
+          Thread.onSpinWait();
+        } else {
+          LockSupport.parkNanos(this, SPIN_NANOS);
+        }
       }
     }
 
-    private static void joinQuietly(Claimer[] helpers) {
-      for (Claimer helper : helpers) {
-        helper.quietlyJoin();
+    void rethrow() {
+      Throwable t = failure;
+      if (t instanceof RuntimeException e) {
+        throw e;
+      }
+      if (t instanceof Error e) {
+        throw e;
       }
     }
   }
 
-  /** A pool task that drains its {@link Claims}. */
-  private static final class Claimer extends RecursiveAction {
-    private static final long serialVersionUID = 1L;
-    private final transient Claims claims;
+  /** A pool thread: takes indices from published calls; idle, it spins a while, then parks. */
+  private static final class Worker implements Runnable {
+    private final Pool pool;
+    private volatile boolean parked;
+    Thread thread;
 
-    Claimer(Claims claims) {
-      this.claims = claims;
+    Worker(Pool pool) {
+      this.pool = pool;
+    }
+
+    /** Unparks this worker if it is parked; whether it was. */
+    boolean wake() {
+      if (parked) {
+        parked = false;
+        LockSupport.unpark(thread);
+        return true;
+      }
+      return false;
     }
 
     @Override
-    protected void compute() {
-      claims.drain();
+    public void run() {
+      while (true) {
+        Job job = pool.find();
+        if (job != null) {
+          job.drain();
+          continue;
+        }
+        int seen = pool.published.get();
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        boolean more = false;
+        while (!more && System.nanoTime() < spinUntil) {
+          Thread.onSpinWait();
+          more = pool.published.get() != seen;
+        }
+        if (more) {
+          continue;
+        }
+        // Parked is set before the last look at the table, and a caller publishes before it looks
+        // at parked: either this look sees the call, or the caller sees parked and unparks.
+        parked = true;
+        if (pool.find() == null) {
+          LockSupport.park(this);
+        }
+        parked = false;
+      }
     }
   }
 
@@ -186,17 +274,6 @@ public final class Parallel {
     static final int THREADS =
         parseThreads(
             System.getProperty(THREADS_PROPERTY), Runtime.getRuntime().availableProcessors());
-    static final ForkJoinPool POOL =
-        new ForkJoinPool(
-            THREADS,
-            pool -> {
-              ForkJoinWorkerThread t =
-                  ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
-              t.setDaemon(true);
-              t.setName("stride-kernel-" + t.getPoolIndex());
-              return t;
-            },
-            null,
-            false);
+    static final Pool POOL = new Pool(THREADS);
   }
 }

@@ -1,6 +1,7 @@
 package dev.stride.runtime.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,7 +23,7 @@ class ParallelTest {
    * Only a guard so that a deadlock fails the build instead of hanging it; the work takes
    * milliseconds.
    */
-  static final Duration HANG = Duration.ofSeconds(60);
+  static final Duration HANG = Duration.ofSeconds(30);
 
   @Test
   void parseThreads() {
@@ -170,23 +171,88 @@ class ParallelTest {
   void anExceptionInATaskReachesTheCaller() {
     IllegalStateException thrown = new IllegalStateException("task 5 failed");
     IllegalStateException caught =
-        assertThrows(
-            IllegalStateException.class,
+        assertTimeoutPreemptively(
+            HANG,
             () ->
-                Parallel.forEach(
-                    10,
-                    i -> {
-                      if (i == 5) {
-                        throw thrown;
-                      }
-                    }));
-    // ForkJoin may rethrow a copy made on the calling thread, with the original as its cause;
-    // when the task ran inside the pool's nested invokeAll, a copy of a copy (seen once in a full
-    // build on a loaded machine), so the original is looked for down the cause chain.
-    Throwable t = caught;
-    while (t != null && t != thrown) {
-      t = t.getCause();
+                assertThrows(
+                    IllegalStateException.class,
+                    () ->
+                        Parallel.forEach(
+                            10,
+                            i -> {
+                              if (i == 5) {
+                                throw thrown;
+                              }
+                            })));
+    assertSame(thrown, caught);
+  }
+
+  @Test
+  void theWorkersSurviveAnErrorInATask() {
+    // Errors on every third index, so that some are thrown on pool threads: each call rethrows
+    // one, and the pool still runs every index of the calls after.
+    assertTimeoutPreemptively(
+        HANG,
+        () -> {
+          for (int round = 0; round < 20; round++) {
+            assertThrows(
+                StackOverflowError.class,
+                () ->
+                    Parallel.forEach(
+                        30,
+                        i -> {
+                          if (i % 3 == 2) {
+                            throw new StackOverflowError("index " + i);
+                          }
+                        }));
+          }
+        });
+    AtomicIntegerArray hits = new AtomicIntegerArray(1000);
+    assertTimeoutPreemptively(HANG, () -> Parallel.forEach(1000, hits::incrementAndGet));
+    for (int i = 0; i < hits.length(); i++) {
+      assertEquals(1, hits.get(i), "index " + i);
     }
-    assertTrue(t == thrown, caught::toString);
+  }
+
+  @Test
+  void moreCallsAtOnceThanThePoolTracks() throws Exception {
+    // 100 callers whose calls overlap (each task sleeps): past the pool's table of calls in
+    // progress, a call runs on its caller alone, and every index still runs exactly once.
+    int callers = 100;
+    int count = 4;
+    AtomicIntegerArray hits = new AtomicIntegerArray(callers * count);
+    ExecutorService pool = Executors.newFixedThreadPool(callers);
+    try {
+      List<Callable<Void>> tasks = new ArrayList<>();
+      for (int c = 0; c < callers; c++) {
+        int caller = c;
+        tasks.add(
+            () -> {
+              Parallel.forEach(
+                  count,
+                  i -> {
+                    hits.incrementAndGet(caller * count + i);
+                    try {
+                      Thread.sleep(5);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  });
+              return null;
+            });
+      }
+      assertTimeoutPreemptively(
+          HANG,
+          () -> {
+            for (Future<Void> f : pool.invokeAll(tasks)) {
+              f.get();
+            }
+          });
+    } finally {
+      pool.shutdownNow();
+    }
+    for (int i = 0; i < hits.length(); i++) {
+      assertEquals(1, hits.get(i), "index " + i);
+    }
   }
 }
