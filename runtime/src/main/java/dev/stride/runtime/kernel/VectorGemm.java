@@ -128,9 +128,9 @@ final class VectorGemm {
     FloatVector c70 = FloatVector.fromArray(SPECIES, c, o);
     FloatVector c71 = FloatVector.fromArray(SPECIES, c, o + L);
     FloatVector c72 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-    for (int k = 0; k < kc; k++) {
-      int bi = bOff + k * NR;
-      int ai = aOff + k * MR;
+    int ai = aOff;
+    int bi = bOff;
+    for (int k = 0; k < kc; k++, ai += MR, bi += NR) {
       FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
       FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
       FloatVector b2 = FloatVector.fromArray(SPECIES, b, bi + 2 * L);
