@@ -249,9 +249,9 @@ final class VectorGemm {
     FloatVector c70 = FloatVector.fromArray(SPECIES, c, o);
     FloatVector c71 = FloatVector.fromArray(SPECIES, c, o + L);
     FloatVector c72 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
-    for (int k = 0; k < kc; k++) {
+    int ai = aOff;
+    for (int k = 0; k < kc; k++, ai += MR) {
       int bi = bOff + kOff[k0 + k];
-      int ai = aOff + k * MR;
       FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
       FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
       FloatVector b2 = FloatVector.fromArray(SPECIES, b, bi + 2 * L);
@@ -377,9 +377,9 @@ final class VectorGemm {
     FloatVector c51 = FloatVector.fromArray(SPECIES, c, o + L);
     FloatVector c52 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     FloatVector c53 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
-    for (int k = 0; k < kc; k++) {
+    int ai = aOff;
+    for (int k = 0; k < kc; k++, ai += MR6) {
       int bi = bOff + kOff[k0 + k];
-      int ai = aOff + k * MR6;
       FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
       FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
       FloatVector b2 = FloatVector.fromArray(SPECIES, b, bi + 2 * L);
