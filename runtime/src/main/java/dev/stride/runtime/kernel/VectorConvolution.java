@@ -427,7 +427,7 @@ final class VectorConvolution {
             int col = col0 + t * nr;
             if (six) {
               VectorGemm.directKernel6(
-                  packed6, k0 * mr, mr, pad, col, kOff, k0, kLen, c, t * nr, width);
+                  packed6, k0 * mr, pad, col, kOff, k0, kLen, c, t * nr, width);
             } else {
               for (int p = 0; p < panels; p++) {
                 VectorGemm.directKernel(

@@ -329,19 +329,16 @@ final class VectorGemm {
   static final int NR6 = 4 * L;
 
   /**
-   * {@link #directKernel} for a 6 x 64 tile ({@link #MR6} rows of A k-major, {@code a[aOff + k *
-   * lda + r]}: {@code lda = MR6} for a packed panel), by {@link #NR6} columns: 24 accumulators as
-   * in the 8 x 48 tile, 4 vector loads and 6 broadcasts per k step. For LeNet's first convolution
-   * (6 output channels) the 8-row tile spent a quarter of its FMAs on zero rows, and its 896 wide
-   * columns fill 14 tiles of 64 exactly against 19 of 48 (912 columns): 26% fewer FMAs. The
-   * Winograd layers at batch 1 run it with the roles turned round (see VectorWinograd): A is six
-   * tiles of a transformed-input panel ({@code lda = NR}), B the transformed filters. Each value is
-   * the same sum in the same k order as in the 8-row kernel.
+   * {@link #directKernel} for a 6 x 64 tile ({@link #MR6} rows of A packed k-major, {@code a[k *
+   * MR6 + r]}, by {@link #NR6} columns): 24 accumulators as in the 8 x 48 tile, 4 vector loads and
+   * 6 broadcasts per k step. For LeNet's first convolution (6 output channels) the 8-row tile spent
+   * a quarter of its FMAs on zero rows, and its 896 wide columns fill 14 tiles of 64 exactly
+   * against 19 of 48 (912 columns): 26% fewer FMAs. Each value is the same sum in the same k order
+   * as in the 8-row kernel.
    */
   static void directKernel6(
       float[] a,
       int aOff,
-      int lda,
       float[] b,
       int bOff,
       int[] kOff,
@@ -381,7 +378,7 @@ final class VectorGemm {
     FloatVector c52 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     FloatVector c53 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
     int ai = aOff;
-    for (int k = 0; k < kc; k++, ai += lda) {
+    for (int k = 0; k < kc; k++, ai += MR6) {
       int bi = bOff + kOff[k0 + k];
       FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
       FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);

@@ -42,17 +42,6 @@ final class VectorWinograd {
   /** Output-channel rows per GEMM block: {@code n^2} such {@code M} blocks of 48 columns. */
   private static final int BLOCK_FLOATS = 1 << 16;
 
-  /** Rows and columns of the turned-round GEMM's tile ({@link VectorGemm#directKernel6}). */
-  private static final int TR = VectorGemm.MR6;
-
-  private static final int TN = VectorGemm.NR6;
-
-  /**
-   * K block of the turned-round GEMMs: a 128 x 64 filter panel (32 KB) stays in L1 across the
-   * six-tile rows that use it.
-   */
-  private static final int TURNED_KC = 128;
-
   private VectorWinograd() {}
 
   /**
@@ -154,28 +143,6 @@ final class VectorWinograd {
      */
     private final float[] packed;
 
-    /**
-     * The same filters for the GEMMs with their roles turned round ({@link #multiplyTurned}): per
-     * 64-channel output panel {@code p}, K block and product, {@code kLen} rows of 64 output
-     * channels, so that a task's filters are one sequential stream. Built from {@link #packed} on
-     * the first call that needs them.
-     */
-    private volatile float[] turned;
-
-    /**
-     * Output-channel panels of 64 ({@link VectorGemm#NR6}) and the K blocks of the turned GEMMs.
-     */
-    private final int turnedPanels;
-
-    private final int turnedKBlocks;
-    private final int turnedKc;
-
-    /** {@code k * 64}: row {@code k} of a turned filter panel. */
-    private final int[] turnedRows;
-
-    /** The bias padded with zeros to whole 64-channel panels, or null. */
-    private final float[] turnedBias;
-
     /** Offset of input value {@code (a, b)} of a tile from the tile's base, {@code [a * n + b]}. */
     private final int[] inOff;
 
@@ -216,14 +183,6 @@ final class VectorWinograd {
       this.kBlocks = (channels + VectorConvolution.KC - 1) / VectorConvolution.KC;
       this.kc = (channels + kBlocks - 1) / kBlocks;
       this.blockPanels = Math.max(1, BLOCK_FLOATS / (products * MR * NR));
-      this.turnedPanels = (outChannels + TN - 1) / TN;
-      this.turnedKBlocks = (channels + TURNED_KC - 1) / TURNED_KC;
-      this.turnedKc = (channels + turnedKBlocks - 1) / turnedKBlocks;
-      this.turnedRows = new int[turnedKc];
-      for (int k = 0; k < turnedKc; k++) {
-        turnedRows[k] = k * TN;
-      }
-      this.turnedBias = bias == null ? null : java.util.Arrays.copyOf(bias, turnedPanels * TN);
       this.unrolled =
           w == WinogradMatrices.F2X3
               ? 3
@@ -363,21 +322,18 @@ final class VectorWinograd {
                     ocPanels));
         return;
       }
-      // Few panels (batch 1): split the output channels too. The input transform is done once
-      // per panel, split over channels into a buffer all the tasks read: with a transform per
-      // chunk, each of AlexNet's conv3-5 at batch 1 ran 20-35% longer. With the unrolled
-      // transforms the GEMMs then run turned round (multiplyTurned), one task per 64 output
-      // channels; otherwise in as few chunks of 8-row panels as give every thread an equal share.
-      boolean turn = unrolled != 0;
+      // Few panels (batch 1): split the output channels too, into as few chunks as give every
+      // thread an equal share. The input transform is done once per panel, split over channels
+      // into a buffer all the tasks read: with a transform per chunk, each of AlexNet's conv3-5
+      // at batch 1 ran 20-35% longer.
       int rowChunks = 1;
-      while (!turn
-          && rowChunks < ocPanels
+      while (rowChunks < ocPanels
           && (units * rowChunks < 2 * threads
               || (units * rowChunks < target && units * rowChunks % threads != 0))) {
         rowChunks++;
       }
-      if (!turn && rowChunks == 1) {
-        // One task per panel, each transforming its own.
+      if (rowChunks == 1) {
+        // One task per panel (AlexNet's conv2 at batch 1: 4), each transforming its own.
         Parallel.forEach(units, i -> compute(input, samples, output, i, i + 1, 0, ocPanels));
         return;
       }
@@ -406,26 +362,20 @@ final class VectorWinograd {
                   v,
                   unit * unitFloats);
             });
-        if (turn) {
-          float[] filters = turnedFilters();
-          Parallel.forEach(
-              turnedPanels, p -> multiplyTurned(v, unitFloats, samples, units, p, filters, output));
-        } else {
-          Parallel.forEach(
-              units * chunks,
-              i -> {
-                int unit = i / chunks;
-                int chunk = i % chunks;
-                int pFrom = ocPanels * chunk / chunks;
-                int pTo = ocPanels * (chunk + 1) / chunks;
-                if (pFrom < pTo) {
-                  VectorGemm.Scratch s = VectorGemm.SCRATCH.get();
-                  Runs runs = RUNS.get();
-                  int valid = runs(samples, unit, runs);
-                  multiply(v, unit * unitFloats, s, valid, runs, pFrom, pTo, output);
-                }
-              });
-        }
+        Parallel.forEach(
+            units * chunks,
+            i -> {
+              int unit = i / chunks;
+              int chunk = i % chunks;
+              int pFrom = ocPanels * chunk / chunks;
+              int pTo = ocPanels * (chunk + 1) / chunks;
+              if (pFrom < pTo) {
+                VectorGemm.Scratch s = VectorGemm.SCRATCH.get();
+                Runs runs = RUNS.get();
+                int valid = runs(samples, unit, runs);
+                multiply(v, unit * unitFloats, s, valid, runs, pFrom, pTo, output);
+              }
+            });
       } finally {
         if (borrowed) {
           own.sharedInUse = false;
@@ -569,134 +519,6 @@ final class VectorWinograd {
         }
         outputPass(c, pb, pe, blockRows, valid, t, runs, output);
       }
-    }
-
-    /**
-     * Output channels {@code [64 p, 64 p + 64)} of every panel, with the GEMMs turned round: the
-     * rows are six tiles at a time of the shared transformed input ({@code v}, read in place, a row
-     * {@code NR} floats from the next), the columns 64 output channels of {@link #turned} filters,
-     * on {@link VectorGemm#directKernel6}. At batch 1 a 12 x 12 layer has 36 tiles: six full 6-row
-     * tiles, where the 48-column panels of {@link #multiply} are three quarters full. Every sum is
-     * the same, in the same k order, as in {@link #multiply}.
-     */
-    private void multiplyTurned(
-        float[] v, int unitFloats, int samples, int units, int p, float[] filters, float[] output) {
-      VectorGemm.Scratch s = VectorGemm.SCRATCH.get();
-      Runs runs = RUNS.get();
-      int productStride = productStride();
-      float[] c = s.c(products * NR * TN);
-      float[] t = s.t(products * L + m * m * NR);
-      int panelBase = p * products * channels * TN;
-      for (int u = 0; u < units; u++) {
-        int valid = runs(samples, u, runs);
-        int rows = (valid + TR - 1) / TR * TR; // at most NR: 48 is 8 x 6
-        for (int xi = 0; xi < products; xi++) {
-          java.util.Arrays.fill(c, xi * NR * TN, (xi * NR + rows) * TN, 0f);
-        }
-        for (int kb = 0; kb < turnedKBlocks; kb++) {
-          int k0 = kb * turnedKc;
-          int kLen = Math.min(turnedKc, channels - k0);
-          for (int xi = 0; xi < products; xi++) {
-            int aBase = u * unitFloats + xi * productStride + k0 * NR;
-            int bOff = panelBase + (products * k0 + xi * kLen) * TN;
-            for (int r = 0; r < rows; r += TR) {
-              VectorGemm.directKernel6(
-                  v, aBase + r, NR, filters, bOff, turnedRows, 0, kLen, c, (xi * NR + r) * TN, TN);
-            }
-          }
-        }
-        outputPassTurned(c, p * TN, t, runs, output);
-      }
-      if (VectorGemm.tilePass(activation) != activation) {
-        int plane = g.outHeight() * g.outWidth();
-        int oc0 = p * TN;
-        int count = Math.min(outChannels, oc0 + TN) - oc0;
-        for (int sample = 0; sample < samples; sample++) {
-          VectorGemm.squash(
-              output, sample * g.outputSize() + oc0 * plane, count * plane, activation);
-        }
-      }
-    }
-
-    /**
-     * The output pass of {@link #multiplyTurned}: per tile, {@code Y = AT M A} with 16 output
-     * channels to a vector, bias and activation, then each channel's values to its own plane.
-     */
-    private void outputPassTurned(float[] c, int oc0, float[] t, Runs runs, float[] output) {
-      int plane = g.outHeight() * g.outWidth();
-      int ow = g.outWidth();
-      int y = products * L;
-      int xiStride = NR * TN;
-      int ocEnd = Math.min(outChannels, oc0 + TN);
-      Activation act = VectorGemm.tilePass(activation);
-      for (int q = 0; q < runs.count; q++) {
-        int len = runs.length[q];
-        int rows = runs.rows[q];
-        for (int k = 0; k < len; k++) {
-          int row = runs.column[q] + k;
-          int out = runs.out[q] + k * m;
-          int cols = k == len - 1 ? runs.lastCols[q] : m;
-          for (int oc = oc0; oc < ocEnd; oc += L) {
-            int cOff = row * TN + oc - oc0;
-            if (unrolled == 3) {
-              outputTransform3(c, cOff, xiStride, t, y);
-            } else if (unrolled == 5) {
-              outputTransform5(c, cOff, xiStride, t, y);
-            } else {
-              outputTransform6(c, cOff, xiStride, t, y);
-            }
-            int lanes = Math.min(L, ocEnd - oc);
-            for (int dy = 0; dy < rows; dy++) {
-              for (int dx = 0; dx < cols; dx++) {
-                int src = y + (dy * m + dx) * NR;
-                VectorGemm.biasActivate(t, src, t, src, L, turnedBias, oc, act);
-                int o = out + dy * ow + dx + oc * plane;
-                for (int l = 0; l < lanes; l++) {
-                  output[o + l * plane] = t[src + l];
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-
-    /** {@link #turned}, built from {@link #packed} on first use. */
-    private float[] turnedFilters() {
-      float[] w = turned;
-      if (w != null) {
-        return w;
-      }
-      synchronized (this) {
-        if (turned == null) {
-          w = new float[Math.multiplyExact(products * turnedPanels * TN, channels)];
-          int q = 0;
-          for (int p = 0; p < turnedPanels; p++) {
-            for (int kb = 0; kb < turnedKBlocks; kb++) {
-              int k0 = kb * turnedKc;
-              int kLen = Math.min(turnedKc, channels - k0);
-              for (int xi = 0; xi < products; xi++) {
-                for (int k = k0; k < k0 + kLen; k++) {
-                  for (int col = 0; col < TN; col++) {
-                    int oc = p * TN + col;
-                    w[q++] = oc < outChannels ? filter(xi, oc, k) : 0f;
-                  }
-                }
-              }
-            }
-          }
-          turned = w;
-        }
-        return turned;
-      }
-    }
-
-    /** Transformed filter {@code U_xi[oc][k]}, read back from {@link #packed}. */
-    private float filter(int xi, int oc, int k) {
-      int k0 = k / kc * kc;
-      int kLen = Math.min(kc, channels - k0);
-      return packed[
-          (xi * channels + k0) * ocPanels * MR + oc / MR * MR * kLen + (k - k0) * MR + oc % MR];
     }
 
     /**
