@@ -7,8 +7,9 @@ import java.util.function.IntConsumer;
 
 /**
  * The one pool of worker threads that every model's kernels share, sized by {@code
- * -Dstride.threads=N} (default: the available processors). Its threads are daemons, so a program
- * that only runs models still exits when {@code main} returns.
+ * -Dstride.threads=N} (default: the available processors): N - 1 daemon workers, and the thread
+ * that calls {@link #forEach} takes tasks too, so N threads compute. Idle workers spin for {@link
+ * #SPIN_NANOS} before they park; being daemons, they never keep a program alive.
  */
 public final class Parallel {
   /** The system property that sets the number of threads. */
@@ -78,7 +79,9 @@ public final class Parallel {
    * How long an idle worker, or a caller waiting for the last tasks of its call, spins before it
    * parks. A layer hands work to the pool a dozen times per AlexNet pass, a few to a few hundred
    * microseconds apart; waking a parked thread took 20-50 us on the 2-core test machine, against a
-   * few for a spinning one.
+   * few for a spinning one. Spinning with {@code Thread.yield} instead, so that the JIT's compiler
+   * threads get a core sooner while a network warms up, cost 7% at AlexNet batch 1 ({@code
+   * benchmarks/ab.sh}, B/A 1.068) and was dropped.
    */
   static final long SPIN_NANOS = 200_000;
 
