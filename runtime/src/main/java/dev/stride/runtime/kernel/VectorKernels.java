@@ -316,8 +316,7 @@ public final class VectorKernels implements Kernels {
         n * g.channels(),
         g.inHeight() * g.inWidth(),
         (first, last) -> {
-          // The vertical maxima, then (from LANES on) the horizontal ones of maxPlane.
-          float[] row = row(2 * g.inWidth() + 2 * LANES);
+          float[] row = row(g.inWidth());
           for (int p = first; p < last; p++) {
             maxPlane(
                 input,
@@ -390,26 +389,7 @@ public final class VectorKernels implements Kernels {
         from = Math.min(ow, Math.floorDiv(pl + sw - 1, sw));
         to = Math.max(from, Math.min(ow, Math.floorDiv(w - kw + pl, sw) + 1));
         int x = srcRow + from * sw - pl;
-        int span = (to - from - 1) * sw + 1; // window starts x .. x + span - 1
-        int acrossOff = w + LANES;
-        if (kw <= 3 && sw <= 3 && to > from && x + span + LANES + 2 <= src.length) {
-          // The maximum of kw neighbours at every start in whole vectors (contiguous loads, no
-          // dependent chain), then every sw-th of them copied: one scalar Math.max chain per
-          // output cost AlexNet's three pools 0.45-0.8 ms per batch-1 pass.
-          for (int q = 0; q < span; q += LANES) {
-            FloatVector m = FloatVector.fromArray(SPECIES, src, x + q);
-            if (kw > 1) {
-              m = m.max(FloatVector.fromArray(SPECIES, src, x + q + 1));
-            }
-            if (kw > 2) {
-              m = m.max(FloatVector.fromArray(SPECIES, src, x + q + 2));
-            }
-            m.intoArray(row, acrossOff + q);
-          }
-          for (int ox = from, q = acrossOff; ox < to; ox++, q += sw) {
-            output[out + ox] = row[q];
-          }
-        } else if (kw == 3) {
+        if (kw == 3) {
           for (int ox = from; ox < to; ox++, x += sw) {
             output[out + ox] = Math.max(Math.max(src[x], src[x + 1]), src[x + 2]);
           }
@@ -443,17 +423,10 @@ public final class VectorKernels implements Kernels {
     }
   }
 
-  /**
-   * {@code row[x] = max(row[x], input[from + x])} for {@code x < w}; NaN wins either way. Whole
-   * vectors past {@code w} where both arrays have room (what lands there is never read as a
-   * result): a scalar tail of {@code Math.max} cost more than the vectors for AlexNet's 26- and
-   * 12-wide rows.
-   */
+  /** {@code row[x] = max(row[x], input[from + x])} for {@code x < w}; NaN wins either way. */
   private static void maxInto(float[] row, float[] input, int from, int w) {
     int x = 0;
-    int whole = (w + LANES - 1) / LANES * LANES;
-    int bound = from + whole <= input.length && whole <= row.length ? whole : SPECIES.loopBound(w);
-    for (; x < bound; x += LANES) {
+    for (int bound = SPECIES.loopBound(w); x < bound; x += LANES) {
       FloatVector.fromArray(SPECIES, row, x)
           .max(FloatVector.fromArray(SPECIES, input, from + x))
           .intoArray(row, x);
