@@ -126,30 +126,8 @@ class ParallelTest {
 
   @Test
   void forEachFromManyThreadsAndFromAnotherForkJoinPool() throws Exception {
-    int callers = 8;
     int count = 50;
-    AtomicIntegerArray hits = new AtomicIntegerArray(callers * count);
-    ExecutorService pool = Executors.newFixedThreadPool(callers);
-    try {
-      List<Callable<Void>> tasks = new ArrayList<>();
-      for (int c = 0; c < callers; c++) {
-        int caller = c;
-        tasks.add(
-            () -> {
-              Parallel.forEach(count, i -> hits.incrementAndGet(caller * count + i));
-              return null;
-            });
-      }
-      assertTimeoutPreemptively(
-          HANG,
-          () -> {
-            for (Future<Void> f : pool.invokeAll(tasks)) {
-              f.get();
-            }
-          });
-    } finally {
-      pool.shutdownNow();
-    }
+    AtomicIntegerArray hits = fromCallers(8, count, 0);
     // A parallel stream runs in the common pool: forEach must work from its workers too.
     AtomicIntegerArray streamHits = new AtomicIntegerArray(16 * count);
     assertTimeoutPreemptively(
@@ -218,8 +196,19 @@ class ParallelTest {
   void moreCallsAtOnceThanThePoolTracks() throws Exception {
     // 100 callers whose calls overlap (each task sleeps): past the pool's table of calls in
     // progress, a call runs on its caller alone, and every index still runs exactly once.
-    int callers = 100;
-    int count = 4;
+    AtomicIntegerArray hits = fromCallers(100, 4, 5);
+    for (int i = 0; i < hits.length(); i++) {
+      assertEquals(1, hits.get(i), "index " + i);
+    }
+  }
+
+  /**
+   * {@code Parallel.forEach(count, ...)} from {@code callers} threads at once, each index counted
+   * in the result ({@code caller * count + i}) and then sleeping {@code sleepMillis}; fails if the
+   * calls take longer than {@link #HANG}.
+   */
+  private static AtomicIntegerArray fromCallers(int callers, int count, long sleepMillis)
+      throws Exception {
     AtomicIntegerArray hits = new AtomicIntegerArray(callers * count);
     ExecutorService pool = Executors.newFixedThreadPool(callers);
     try {
@@ -232,10 +221,12 @@ class ParallelTest {
                   count,
                   i -> {
                     hits.incrementAndGet(caller * count + i);
-                    try {
-                      Thread.sleep(5);
-                    } catch (InterruptedException e) {
-                      Thread.currentThread().interrupt();
+                    if (sleepMillis > 0) {
+                      try {
+                        Thread.sleep(sleepMillis);
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      }
                     }
                   });
               return null;
@@ -251,8 +242,6 @@ class ParallelTest {
     } finally {
       pool.shutdownNow();
     }
-    for (int i = 0; i < hits.length(); i++) {
-      assertEquals(1, hits.get(i), "index " + i);
-    }
+    return hits;
   }
 }
