@@ -55,6 +55,10 @@ public final class VectorKernels implements Kernels {
    */
   private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[64]);
 
+  static {
+    VectorProfiles.seedIfEnabled();
+  }
+
   /** Creates the (stateless) kernels; {@link KernelProvider} calls this reflectively. */
   public VectorKernels() {}
 
