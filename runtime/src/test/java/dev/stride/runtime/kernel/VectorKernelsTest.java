@@ -369,10 +369,10 @@ class VectorKernelsTest {
 
   @Test
   void maxPoolAtWidthStride2IsExact() {
-    // Windows 2 or 3 wide at horizontal stride 2, no padding: even and odd widths below, at and
-    // above a vector, AlexNet's 54 -> 26, 26 -> 12 and 12 -> 5, window heights and vertical
-    // strides 1-3, plane counts up to 96, inputs exactly as long as they must be (a read past the
-    // last row throws), NaN and infinities in every other case.
+    // The flat path (windows 2 or 3 wide at horizontal stride 2, no padding): even and odd widths
+    // below, at and above a vector, AlexNet's 54 -> 26, 26 -> 12 and 12 -> 5, window heights and
+    // vertical strides 1-3, plane counts that leave partial blocks, inputs exactly as long as they
+    // must be (a read past the last row throws), NaN and infinities in every other case.
     int[] widths = {2, 3, 4, 5, 12, 16, 17, 26, 33, 54, 55};
     int[] heights = {3, 5, 12, 26};
     int[] planeCounts = {1, 3, 17, 96};
