@@ -9,8 +9,10 @@ import java.util.Locale;
  * AlexNet at batch 32 and 1, then LeNet at 256 and 1, in one JVM, as a service holding both models
  * would run them: milliseconds and bytes allocated (by all threads) per forward pass over the last
  * ten passes of each. Steady state allocates a few KB; JDK 17's C2 sometimes compiles Vector API
- * code with vectors boxed, which shows as megabytes per pass, and which state a run falls into
- * varies from run to run, so run it several times (see the README's runtime switches).
+ * code with vectors boxed, which shows as hundreds of KB or megabytes per pass, and which state a
+ * run falls into varies from run to run, so run it several times. The runtime's profile seeding
+ * prevents those states; {@code -Dstride.seedProfiles=false} shows them (see the README's runtime
+ * switches).
  *
  * <p>{@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
  * dev.stride.benchmarks.JitStates}
