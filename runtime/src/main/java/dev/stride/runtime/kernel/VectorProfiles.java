@@ -38,12 +38,14 @@ import jdk.incubator.vector.VectorSpecies;
  * exact class is lost, the vector intrinsics refuse (no constant species), and the vectors are
  * boxed. Measured with {@code -XX:+LogCompilation} and {@code -XX:+PrintIntrinsics} ("missing
  * constant: vclass=DecodeN") on JDK 17, AlexNet batch 1 in a plain loop: in about 4 runs of 10 the
- * F(2x2, 5x5) output transform allocated 0.55-2.0 MB per pass and the pass ran 10-15% slower; with
- * {@code -XX:PerMethodTrapLimit=100000}, or with this seeding, 0 of 8 runs did.
+ * F(2x2, 5x5) output transform allocated 0.55-2.0 MB per pass; with {@code
+ * -XX:PerMethodTrapLimit=100000}, or with this seeding, 0 of 8 runs did.
  *
  * <p>Whichever operators a kernel uses later, a profile that has already seen three or more classes
- * at a site makes C2 emit an ordinary type check there, which cannot trap. Costs about 0.1 s once
- * per JVM; {@code -Dstride.seedProfiles=false} turns it off (see the README's "Runtime switches").
+ * at a site makes C2 emit an ordinary type check there, which cannot trap. Costs about 0.25 s once
+ * per JVM, mostly in the first rounds (interpreted, loading each operator's implementation: 500
+ * rounds still cost 0.15 s); {@code -Dstride.seedProfiles=false} turns it off (see the README's
+ * "Runtime switches").
  */
 final class VectorProfiles {
   private VectorProfiles() {}
