@@ -109,59 +109,152 @@ public final class Parallel {
       }
     }
 
+    /**
+     * Each thread's jobs, one per nesting depth of its calls in progress: a {@code forEach} runs
+     * every frame, and a job per call would be garbage in the steady state.
+     */
+    private final ThreadLocal<Jobs> own = ThreadLocal.withInitial(Jobs::new);
+
     void run(int count, IntConsumer task) {
-      Job job = new Job(count, task, Thread.currentThread());
-      int slot = -1;
-      for (int i = 0; i < SLOTS && slot < 0; i++) {
-        if (jobs.get(i) == null && jobs.compareAndSet(i, null, job)) {
-          slot = i;
-        }
-      }
-      if (slot >= 0) { // else more calls in progress than slots: this one runs on its caller alone
-        published.incrementAndGet();
-        int wanted = count - 1;
-        for (int i = 0; i < workers.length && wanted > 0; i++) {
-          if (workers[i].wake()) {
-            wanted--;
+      Jobs mine = own.get();
+      Job job = mine.acquire();
+      try {
+        job.reset(count, task);
+        int slot = -1;
+        for (int i = 0; i < SLOTS && slot < 0; i++) {
+          if (jobs.get(i) == null && jobs.compareAndSet(i, null, job)) {
+            slot = i;
           }
         }
+        // No free slot (more calls in progress than slots): this one runs on its caller alone.
+        if (slot >= 0) {
+          published.incrementAndGet();
+          int wanted = count - 1;
+          for (int i = 0; i < workers.length && wanted > 0; i++) {
+            if (workers[i].wake()) {
+              wanted--;
+            }
+          }
+        }
+        job.drain();
+        if (slot >= 0) {
+          jobs.compareAndSet(slot, job, null);
+        }
+        job.await();
+        job.quiesce();
+        job.rethrow();
+      } finally {
+        job.clear();
+        mine.release();
       }
-      job.drain();
-      if (slot >= 0) {
-        jobs.compareAndSet(slot, job, null);
-      }
-      job.await();
-      job.rethrow();
     }
 
-    /** A call in progress with indices left, or null. */
-    Job find() {
+    /** The slot of a call in progress with indices left, or -1. */
+    int find() {
       for (int i = 0; i < SLOTS; i++) {
         Job job = jobs.get(i);
         if (job != null && job.hasWork()) {
-          return job;
+          return i;
         }
       }
-      return null;
+      return -1;
+    }
+
+    /**
+     * Takes indices of the call in {@code slot}, if it is still there. The job is reused by its
+     * caller's next call once this one has returned, so a worker first counts itself in ({@link
+     * Job#enter}), which that caller waits on, and then looks again: a job still in the table is in
+     * a call that has not returned, whose fields the caller set before publishing it.
+     */
+    void help(int slot) {
+      Job job = jobs.get(slot);
+      if (job == null) {
+        return;
+      }
+      job.enter();
+      try {
+        if (jobs.get(slot) == job) {
+          job.drain();
+        }
+      } finally {
+        job.exit();
+      }
     }
   }
 
-  /** The indices of one {@link #forEach} call, claimed in order by the threads that take part. */
+  /** A thread's {@link Job}s, by nesting depth. */
+  private static final class Jobs {
+    private Job[] stack = new Job[2];
+    private int depth;
+
+    Job acquire() {
+      if (depth == stack.length) {
+        stack = java.util.Arrays.copyOf(stack, 2 * depth);
+      }
+      Job job = stack[depth];
+      if (job == null) {
+        job = new Job(Thread.currentThread());
+        stack[depth] = job;
+      }
+      depth++;
+      return job;
+    }
+
+    void release() {
+      depth--;
+    }
+  }
+
+  /**
+   * The indices of one {@link #forEach} call, claimed in order by the threads that take part;
+   * reused by its caller thread for its next call at the same depth.
+   */
   private static final class Job {
-    private final int count;
-    private final IntConsumer task;
     private final Thread caller;
     private final AtomicInteger next = new AtomicInteger();
 
     /** Indices finished, or never to be run after a failure. */
     private final AtomicInteger done = new AtomicInteger();
 
+    /** Workers between {@link #enter} and {@link #exit}. */
+    private final AtomicInteger active = new AtomicInteger();
+
+    private int count;
+    private IntConsumer task;
     private volatile Throwable failure;
 
-    Job(int count, IntConsumer task, Thread caller) {
+    Job(Thread caller) {
+      this.caller = caller;
+    }
+
+    /** For a new call, before it is published (the publishing write makes these visible). */
+    void reset(int count, IntConsumer task) {
       this.count = count;
       this.task = task;
-      this.caller = caller;
+      failure = null;
+      done.set(0);
+      next.set(0);
+    }
+
+    /** After the call: no indices left to claim, and no reference kept to the task's data. */
+    void clear() {
+      next.set(count);
+      task = null;
+    }
+
+    void enter() {
+      active.incrementAndGet();
+    }
+
+    void exit() {
+      active.decrementAndGet();
+    }
+
+    /** Returns once no worker is between {@link #enter} and {@link #exit}; they leave at once. */
+    void quiesce() {
+      while (active.get() != 0) {
+        Thread.onSpinWait();
+      }
     }
 
     boolean hasWork() {
@@ -233,9 +326,9 @@ public final class Parallel {
     @Override
     public void run() {
       while (true) {
-        Job job = pool.find();
-        if (job != null) {
-          job.drain();
+        int slot = pool.find();
+        if (slot >= 0) {
+          pool.help(slot);
           continue;
         }
         int seen = pool.published.get();
@@ -251,7 +344,7 @@ public final class Parallel {
         // Parked is set before the last look at the table, and a caller publishes before it looks
         // at parked: either this look sees the call, or the caller sees parked and unparks.
         parked = true;
-        if (pool.find() == null) {
+        if (pool.find() < 0) {
           LockSupport.park(this);
         }
         parked = false;

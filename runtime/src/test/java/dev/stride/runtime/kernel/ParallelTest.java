@@ -13,7 +13,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
@@ -200,6 +203,80 @@ class ParallelTest {
     for (int i = 0; i < hits.length(); i++) {
       assertEquals(1, hits.get(i), "index " + i);
     }
+  }
+
+  @Test
+  void backToBackCallsEachRunTheirOwnIndicesOnce() throws Exception {
+    // A thread reuses its job for its next call at the same depth: thousands of calls in a row from
+    // two threads, of varying sizes, some nested, some failing, each checked as soon as it
+    // returns; no task of a call may run after its call has returned, and a failure must not
+    // outlive its call. Each task takes a few microseconds, so that the workers take part.
+    int callers = 2;
+    int calls = 2000;
+    AtomicInteger wrong = new AtomicInteger();
+    AtomicInteger late = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(callers);
+    try {
+      List<Callable<Void>> tasks = new ArrayList<>();
+      for (int c = 0; c < callers; c++) {
+        tasks.add(
+            () -> {
+              for (int call = 0; call < calls; call++) {
+                int count = 2 + call % 7;
+                boolean nested = call % 50 == 0;
+                boolean fails = call % 100 == 1;
+                AtomicIntegerArray hits = new AtomicIntegerArray(count * (nested ? count : 1));
+                AtomicBoolean returned = new AtomicBoolean();
+                IntConsumer task =
+                    i -> {
+                      if (nested) {
+                        Parallel.forEach(count, j -> hits.incrementAndGet(i * count + j));
+                      } else {
+                        hits.incrementAndGet(i);
+                      }
+                      long until = System.nanoTime() + 10_000;
+                      while (System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                      }
+                      if (returned.get()) {
+                        late.incrementAndGet();
+                      }
+                      if (fails && i == count - 1) {
+                        throw new IllegalStateException("call fails");
+                      }
+                    };
+                try {
+                  Parallel.forEach(count, task);
+                  if (fails) {
+                    wrong.incrementAndGet();
+                  }
+                } catch (IllegalStateException e) {
+                  if (!fails) {
+                    wrong.incrementAndGet();
+                  }
+                }
+                returned.set(true);
+                for (int i = 0; i < hits.length(); i++) {
+                  if (hits.get(i) != 1) {
+                    wrong.incrementAndGet();
+                  }
+                }
+              }
+              return null;
+            });
+      }
+      assertTimeoutPreemptively(
+          HANG,
+          () -> {
+            for (Future<Void> f : pool.invokeAll(tasks)) {
+              f.get();
+            }
+          });
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(0, wrong.get(), "calls that threw wrongly, or indices not run exactly once");
+    assertEquals(0, late.get(), "tasks that ran after their call returned");
   }
 
   /**
