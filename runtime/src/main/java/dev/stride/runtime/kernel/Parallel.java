@@ -250,10 +250,17 @@ public final class Parallel {
       active.decrementAndGet();
     }
 
-    /** Returns once no worker is between {@link #enter} and {@link #exit}; they leave at once. */
+    /**
+     * Returns once no worker is between {@link #enter} and {@link #exit}. By now every index has
+     * finished, so they leave at once, unless one was descheduled in between: then yield the core.
+     */
     void quiesce() {
-      while (active.get() != 0) {
-        Thread.onSpinWait();
+      for (int spins = 0; active.get() != 0; spins++) {
+        if (spins < 1000) {
+          Thread.onSpinWait();
+        } else {
+          Thread.yield();
+        }
       }
     }
 
