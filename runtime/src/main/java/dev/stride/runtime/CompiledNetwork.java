@@ -354,8 +354,8 @@ public final class CompiledNetwork implements Model {
     Buffers own = buffers.get();
     // A second call on this thread while the first is still running (a Kernels implementation
     // calling back, or a pool thread that takes another call's tasks inside a task) must not reuse
-    // the
-    // buffers the first is working in: it gets fresh ones, the only allocation in that rare case.
+    // the buffers the first is working in: it gets fresh ones, the only allocation in that rare
+    // case.
     boolean nested = own.busy;
     Buffers buf = nested ? new Buffers() : own;
     own.busy = true;

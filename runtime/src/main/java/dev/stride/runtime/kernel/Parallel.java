@@ -1,5 +1,6 @@
 package dev.stride.runtime.kernel;
 
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
@@ -189,7 +190,7 @@ public final class Parallel {
 
     Job acquire() {
       if (depth == stack.length) {
-        stack = java.util.Arrays.copyOf(stack, 2 * depth);
+        stack = Arrays.copyOf(stack, 2 * depth);
       }
       Job job = stack[depth];
       if (job == null) {
@@ -236,9 +237,8 @@ public final class Parallel {
       next.set(0);
     }
 
-    /** After the call: no indices left to claim, and no reference kept to the task's data. */
+    /** After the call (every index claimed by then): no reference kept to the task's data. */
     void clear() {
-      next.set(count);
       task = null;
     }
 

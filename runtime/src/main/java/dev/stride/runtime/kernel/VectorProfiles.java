@@ -97,7 +97,7 @@ final class VectorProfiles {
    * result.
    */
   static double seed(int rounds) {
-    int lanes = SPECIES.length();
+    int lanes = lanes();
     float[] a = new float[2 * lanes];
     for (int i = 0; i < a.length; i++) {
       a[i] = 1f + i / 64f;

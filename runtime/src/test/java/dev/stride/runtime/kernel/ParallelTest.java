@@ -215,66 +215,55 @@ class ParallelTest {
     int calls = 2000;
     AtomicInteger wrong = new AtomicInteger();
     AtomicInteger late = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(callers);
-    try {
-      List<Callable<Void>> tasks = new ArrayList<>();
-      for (int c = 0; c < callers; c++) {
-        tasks.add(
-            () -> {
-              for (int call = 0; call < calls; call++) {
-                int count = 2 + call % 7;
-                boolean nested = call % 50 == 0;
-                boolean fails = call % 100 == 1;
-                AtomicIntegerArray hits = new AtomicIntegerArray(count * (nested ? count : 1));
-                AtomicBoolean returned = new AtomicBoolean();
-                IntConsumer task =
-                    i -> {
-                      if (nested) {
-                        Parallel.forEach(count, j -> hits.incrementAndGet(i * count + j));
-                      } else {
-                        hits.incrementAndGet(i);
-                      }
-                      long until = System.nanoTime() + 10_000;
-                      while (System.nanoTime() < until) {
-                        Thread.onSpinWait();
-                      }
-                      if (returned.get()) {
-                        late.incrementAndGet();
-                      }
-                      if (fails && i == count - 1) {
-                        throw new IllegalStateException("call fails");
-                      }
-                    };
-                try {
-                  Parallel.forEach(count, task);
-                  if (fails) {
-                    wrong.incrementAndGet();
-                  }
-                } catch (IllegalStateException e) {
-                  if (!fails) {
-                    wrong.incrementAndGet();
-                  }
+    List<Callable<Void>> tasks = new ArrayList<>();
+    for (int c = 0; c < callers; c++) {
+      tasks.add(
+          () -> {
+            for (int call = 0; call < calls; call++) {
+              int count = 2 + call % 7;
+              boolean nested = call % 50 == 0;
+              boolean fails = call % 100 == 1;
+              AtomicIntegerArray hits = new AtomicIntegerArray(count * (nested ? count : 1));
+              AtomicBoolean returned = new AtomicBoolean();
+              IntConsumer task =
+                  i -> {
+                    if (nested) {
+                      Parallel.forEach(count, j -> hits.incrementAndGet(i * count + j));
+                    } else {
+                      hits.incrementAndGet(i);
+                    }
+                    long until = System.nanoTime() + 10_000;
+                    while (System.nanoTime() < until) {
+                      Thread.onSpinWait();
+                    }
+                    if (returned.get()) {
+                      late.incrementAndGet();
+                    }
+                    if (fails && i == count - 1) {
+                      throw new IllegalStateException("call fails");
+                    }
+                  };
+              try {
+                Parallel.forEach(count, task);
+                if (fails) {
+                  wrong.incrementAndGet();
                 }
-                returned.set(true);
-                for (int i = 0; i < hits.length(); i++) {
-                  if (hits.get(i) != 1) {
-                    wrong.incrementAndGet();
-                  }
+              } catch (IllegalStateException e) {
+                if (!fails) {
+                  wrong.incrementAndGet();
                 }
               }
-              return null;
-            });
-      }
-      assertTimeoutPreemptively(
-          HANG,
-          () -> {
-            for (Future<Void> f : pool.invokeAll(tasks)) {
-              f.get();
+              returned.set(true);
+              for (int i = 0; i < hits.length(); i++) {
+                if (hits.get(i) != 1) {
+                  wrong.incrementAndGet();
+                }
+              }
             }
+            return null;
           });
-    } finally {
-      pool.shutdownNow();
     }
+    runAll(tasks);
     assertEquals(0, wrong.get(), "calls that threw wrongly, or indices not run exactly once");
     assertEquals(0, late.get(), "tasks that ran after their call returned");
   }
@@ -287,28 +276,36 @@ class ParallelTest {
   private static AtomicIntegerArray fromCallers(int callers, int count, long sleepMillis)
       throws Exception {
     AtomicIntegerArray hits = new AtomicIntegerArray(callers * count);
-    ExecutorService pool = Executors.newFixedThreadPool(callers);
-    try {
-      List<Callable<Void>> tasks = new ArrayList<>();
-      for (int c = 0; c < callers; c++) {
-        int caller = c;
-        tasks.add(
-            () -> {
-              Parallel.forEach(
-                  count,
-                  i -> {
-                    hits.incrementAndGet(caller * count + i);
-                    if (sleepMillis > 0) {
-                      try {
-                        Thread.sleep(sleepMillis);
-                      } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                      }
+    List<Callable<Void>> tasks = new ArrayList<>();
+    for (int c = 0; c < callers; c++) {
+      int caller = c;
+      tasks.add(
+          () -> {
+            Parallel.forEach(
+                count,
+                i -> {
+                  hits.incrementAndGet(caller * count + i);
+                  if (sleepMillis > 0) {
+                    try {
+                      Thread.sleep(sleepMillis);
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
                     }
-                  });
-              return null;
-            });
-      }
+                  }
+                });
+            return null;
+          });
+    }
+    runAll(tasks);
+    return hits;
+  }
+
+  /**
+   * Runs {@code tasks} on a thread each, all at once; fails if they take longer than {@link #HANG}.
+   */
+  private static void runAll(List<Callable<Void>> tasks) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(tasks.size());
+    try {
       assertTimeoutPreemptively(
           HANG,
           () -> {
@@ -319,6 +316,5 @@ class ParallelTest {
     } finally {
       pool.shutdownNow();
     }
-    return hits;
   }
 }
