@@ -284,11 +284,11 @@ class MlpDense(nn.Module):
 def residual_mlp():
     """A flat (32) input through residual, projection and dense blocks: Add and Concat on (F)."""
     return (32,), named(
-        ("fc_in", nn.Linear(32, 64)), ("relu_in", nn.ReLU()),
+        ("fcIn", nn.Linear(32, 64)), ("reluIn", nn.ReLU()),
         ("blocks", nn.Sequential(MlpBlock(64), MlpBlock(64))),
         ("widen", MlpWiden(64, 96)),
         ("dense", MlpDense(96, 16)),
-        ("fc_out", nn.Linear(112, 10)))
+        ("fcOut", nn.Linear(112, 10)))
 
 
 def torchvision_resnet18():
