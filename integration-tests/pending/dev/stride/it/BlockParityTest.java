@@ -237,7 +237,13 @@ class BlockParityTest {
       String shape = ref.properties.getProperty("shape." + module);
       assertTrue(
           rowOf.get(module).contains(shape),
-          c.name() + ": the row of " + module + " should show " + shape + ":\n" + rowOf.get(module));
+          c.name()
+              + ": the row of "
+              + module
+              + " should show "
+              + shape
+              + ":\n"
+              + rowOf.get(module));
     }
     long params = ref.parameterCount();
     assertTrue(
@@ -256,7 +262,9 @@ class BlockParityTest {
     net.save(saved);
     Net again = c.plainLoader().load(saved);
     ref.assertIdentical(
-        "after save and load", net.forward(ref.input, ref.batch), again.forward(ref.input, ref.batch));
+        "after save and load",
+        net.forward(ref.input, ref.batch),
+        again.forward(ref.input, ref.batch));
   }
 
   /** Without the rules, torchvision's file does not fit, and the error names a tensor. */

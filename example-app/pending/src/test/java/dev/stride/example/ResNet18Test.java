@@ -16,11 +16,20 @@ class ResNet18Test {
   @Test
   void summaryShowsEachStagesShape() {
     String summary = ResNet18Model.summary();
-    for (String row : new String[] {"conv1", "pool", "b2.1.relu2", "b3.0.conv3", "b5.1.add", "fc"}) {
+    for (String row :
+        new String[] {"conv1", "pool", "b2.1.relu2", "b3.0.conv3", "b5.1.add", "fc"}) {
       assertTrue(summary.contains(row), row + " in\n" + summary);
     }
-    for (String shape : new String[] {"[64, 48, 48]", "[64, 24, 24]", "[128, 12, 12]",
-        "[256, 6, 6]", "[512, 3, 3]", "[512]", "[10]"}) {
+    for (String shape :
+        new String[] {
+          "[64, 48, 48]",
+          "[64, 24, 24]",
+          "[128, 12, 12]",
+          "[256, 6, 6]",
+          "[512, 3, 3]",
+          "[512]",
+          "[10]"
+        }) {
       assertTrue(summary.contains(shape), shape + " in\n" + summary);
     }
     assertTrue(summary.contains("11,178,378") || summary.contains("11178378"), summary);
