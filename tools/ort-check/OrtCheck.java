@@ -37,7 +37,10 @@ public final class OrtCheck {
             && g.multiplyAdds() == Long.parseLong(p.getProperty("multiplyAdds"));
     System.out.printf(
         "%s: graph %,d parameters, %,d multiply-adds; PyTorch %s, %s%n",
-        net, g.parameterCount(), g.multiplyAdds(), p.getProperty("parameterCount"),
+        net,
+        g.parameterCount(),
+        g.multiplyAdds(),
+        p.getProperty("parameterCount"),
         p.getProperty("multiplyAdds"));
     byte[] onnx =
         OnnxExport.export(
@@ -46,7 +49,8 @@ public final class OrtCheck {
                 FormulaWeights.readManifest(dir.resolve(args[1])),
                 Double.parseDouble(p.getProperty("weightGain"))));
     float[] input = FormulaWeights.input(sample, batch);
-    float[] expected = Safetensors.read(dir.resolve(net + ".output.safetensors")).get("output").data();
+    float[] expected =
+        Safetensors.read(dir.resolve(net + ".output.safetensors")).get("output").data();
     long[] shape = new long[sample.length + 1];
     shape[0] = batch;
     for (int i = 0; i < sample.length; i++) {

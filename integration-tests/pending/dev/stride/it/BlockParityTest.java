@@ -11,10 +11,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -265,6 +269,70 @@ class BlockParityTest {
         "after save and load",
         net.forward(ref.input, ref.batch),
         again.forward(ref.input, ref.batch));
+  }
+
+  /**
+   * forward is thread-safe: a graph's branch and merge buffers must not be shared between calls.
+   * The two small networks only (8 tasks x 10 passes of ResNet-18 would take minutes with scalar
+   * kernels); between them they merge by Add and by Concat, with and without a shortcut layer.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("smallNetworks")
+  void concurrentForwardsGiveTheSequentialResult(Case c) throws Exception {
+    Reference ref = Reference.loadFormula(c.name());
+    Net net = load(c);
+    float[] expected = net.forward(ref.input, ref.batch);
+    float[][] samples = new float[ref.batch][];
+    for (int n = 0; n < ref.batch; n++) {
+      samples[n] = net.forward(ref.inputSample(n));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<String>> results = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        int task = t;
+        results.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < 10; i++) {
+                    int n = (task + i) % ref.batch;
+                    if (!Arrays.equals(samples[n], net.forward(ref.inputSample(n)))) {
+                      return "task " + task + " pass " + i + ": sample " + n + " differs";
+                    }
+                    if (!Arrays.equals(expected, net.forward(ref.input, ref.batch))) {
+                      return "task " + task + " pass " + i + ": the batch differs";
+                    }
+                  }
+                  return null;
+                }));
+      }
+      for (Future<String> result : results) {
+        String problem = result.get();
+        if (problem != null) {
+          fail(c.name() + ": concurrent forward " + problem);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  static Stream<Case> smallNetworks() {
+    return networks().filter(c -> c.name().equals("ResidualMlp") || c.name().equals("D2lDenseNet"));
+  }
+
+  /** A wrong input length is an IllegalArgumentException that gives the expected length. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("networks")
+  void wrongInputLengthIsRejectedWithTheExpectedLength(Case c) {
+    Reference ref = Reference.loadFormula(c.name());
+    Net net = load(c);
+    int size = ref.inputSize;
+    for (int wrong : new int[] {size - 1, size + 1}) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> net.forward(new float[wrong]));
+      ParityTest.assertMentions(e, size);
+    }
   }
 
   static Stream<Case> torchvisionNetworks() {
