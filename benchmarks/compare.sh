@@ -69,7 +69,7 @@ run_java() { # $1 = java binary, then extra JVM flags
 
 echo "== JDK 17: $("$JAVA17" -version 2>&1 | head -1)"
 run_java "$JAVA17"
-# Winograd convolutions are on by default (README, runtime switches): measure JDK 17 with them
+# Winograd convolutions are on by default (docs/performance.md): measure JDK 17 with them
 # switched off as well, every convolution on the im2col GEMM.
 echo "== JDK 17 with -Dstride.winograd=false"
 run_java "$JAVA17" -Dstride.winograd=false

@@ -119,7 +119,7 @@ public final class Compare {
     return List.copyOf(networks);
   }
 
-  /** The targets: Stride / ONNX Runtime images/s at least this. */
+  /** The project's speed targets: Stride / ONNX Runtime images/s at least this. */
   private static final Map<String, Double> TARGETS =
       Map.of("AlexNet-32", 1.1, "AlexNet-1", 1.0, "LeNet-256", 1.0, "LeNet-1", 1.0);
 
@@ -518,7 +518,7 @@ public final class Compare {
     return sb.toString();
   }
 
-  /** The targets, Stride / ORT per run. */
+  /** The project's speed targets, Stride / ORT per run. */
   static String targets(List<Result> results) {
     List<String> runs = new ArrayList<>();
     for (Result r : results) {

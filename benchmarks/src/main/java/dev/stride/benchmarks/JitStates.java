@@ -11,8 +11,8 @@ import java.util.Locale;
  * ten passes of each. Steady state allocates a few KB; JDK 17's C2 sometimes compiles Vector API
  * code with vectors boxed, which shows as hundreds of KB or megabytes per pass, and which state a
  * run falls into varies from run to run, so run it several times. The runtime's profile seeding
- * prevents those states; {@code -Dstride.seedProfiles=false} shows them (see the README's runtime
- * switches).
+ * prevents those states; {@code -Dstride.seedProfiles=false} shows them (see
+ * docs/performance-notes.md).
  *
  * <p>{@code java --add-modules jdk.incubator.vector -cp benchmarks/target/benchmarks.jar
  * dev.stride.benchmarks.JitStates}

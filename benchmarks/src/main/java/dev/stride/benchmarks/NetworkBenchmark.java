@@ -21,8 +21,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Whole-network forward passes of the seed's AlexNet and d2l's LeNet at the issue's batch sizes,
- * scalar vs vector kernels; one op is one batch, so images/s = batch / (ms/op) x 1000.
+ * Whole-network forward passes of the seed's AlexNet and d2l's LeNet at the batch sizes of the
+ * project's speed targets, scalar vs vector kernels; one op is one batch, so images/s = batch /
+ * (ms/op) x 1000.
  *
  * <pre>
  * java -jar benchmarks/target/benchmarks.jar NetworkBenchmark                   # all cases
@@ -45,7 +46,7 @@ import org.openjdk.jmh.annotations.Warmup;
     value = 1,
     jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
 public class NetworkBenchmark {
-  /** Network and batch, as the targets pair them. */
+  /** Network and batch, as the project's speed targets pair them. */
   @Param({"LeNet-1", "LeNet-256", "AlexNet-1", "AlexNet-32"})
   public String net;
 

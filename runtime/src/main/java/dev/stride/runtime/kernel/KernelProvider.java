@@ -157,7 +157,7 @@ public final class KernelProvider {
 
   /**
    * Whether the vector kernels run stride-1 3x3/5x5 convolutions as Winograd convolutions in this
-   * JVM: yes unless {@code -Dstride.winograd=false} (see the README's "Runtime switches").
+   * JVM: yes unless {@code -Dstride.winograd=false} (see docs/performance.md).
    */
   public static boolean winograd() {
     return WinogradMatrices.enabled();

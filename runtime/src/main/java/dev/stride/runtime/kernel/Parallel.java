@@ -78,11 +78,9 @@ public final class Parallel {
 
   /**
    * How long an idle worker, or a caller waiting for the last tasks of its call, spins before it
-   * parks. A layer hands work to the pool a dozen times per AlexNet pass, a few to a few hundred
-   * microseconds apart; waking a parked thread took 20-50 us on the 2-core test machine, against a
-   * few for a spinning one. Spinning with {@code Thread.yield} instead, so that the JIT's compiler
-   * threads get a core sooner while a network warms up, cost 7% at AlexNet batch 1 ({@code
-   * benchmarks/ab.sh}, B/A 1.068) and was dropped.
+   * parks: a network hands work to the pool many times per pass, microseconds apart, and waking a
+   * parked thread costs several times what a spinning one needs to notice. The spin waits with
+   * {@code Thread.onSpinWait}, not {@code Thread.yield}, which measured slower at batch 1.
    */
   static final long SPIN_NANOS = 200_000;
 

@@ -8,23 +8,23 @@ import static dev.stride.runtime.kernel.VectorGemm.NR;
  * OH, OW)}, as one GEMM per group, {@code C[OCg, N*OH*OW] = W[OCg, K] x col[K, N*OH*OW]} with
  * {@code K = C/g * KH * KW}.
  *
- * <p>Design (numbers from this 2-core AVX-512 machine, JDK 17; the machine is shared, so each
- * figure is the best of interleaved runs):
+ * <p>Design (the measurements behind each choice are in docs/performance-notes.md and the commit
+ * messages):
  *
  * <ul>
  *   <li>Weights are packed once into {@link VectorGemm#MR}-row panels, k-major, rows past OC/g
- *       zero, so the 8 x 48 micro-kernel (123 GFLOP/s on one core, 92% of FMA peak, with a kc x 48
- *       B panel in L1 and weight panels streamed from L2) needs no row tail. Stride-1 layers with
- *       at most 6 output channels (LeNet's first) use a 6 x 64 kernel on a 6-row panel instead, so
- *       no FMA goes to zero rows (see {@link VectorGemm#directKernel6}).
+ *       zero, so the 8 x 48 micro-kernel (a kc x 48 B panel in L1, weight panels streamed from L2)
+ *       needs no row tail. Stride-1 layers with at most 6 output channels (LeNet's first) use a 6 x
+ *       64 kernel on a 6-row panel instead, so no FMA goes to zero rows (see {@link
+ *       VectorGemm#directKernel6}).
  *   <li>The im2col operand is never materialised whole. Each task first copies the samples it
  *       touches into a per-thread zero-padded buffer (one cheap pass), then packs {@link #TILES}
  *       48-column tiles for one K block ({@code kc <= 256}, a 48 KB panel per tile) straight from
  *       it: with unit stride every output-row run is a few whole-vector copies with no bounds tests
- *       (this made LeNet's convs 1.6-2x faster than clipped {@code arraycopy} runs), other strides
- *       a plain gather. Columns run over batch and space together, so AlexNet's 12 x 12 late layers
- *       fill tiles at batch 32. Padding, stride, dilation, groups and sample boundaries are all
- *       handled while packing; a 1x1 conv packs plain copies of its input rows.
+ *       (cheaper than clipped {@code arraycopy} runs of a few floats), other strides a plain
+ *       gather. Columns run over batch and space together, so AlexNet's 12 x 12 late layers fill
+ *       tiles at batch 32. Padding, stride, dilation, groups and sample boundaries are all handled
+ *       while packing; a 1x1 conv packs plain copies of its input rows.
  *   <li>Partial sums for K blocks live in a per-thread C block; after the last block the output
  *       pass adds the bias and applies the activation while writing (N, OC, OH, OW), so the output
  *       is written once.
@@ -32,17 +32,15 @@ import static dev.stride.runtime.kernel.VectorGemm.NR;
  *       there are too few tiles (batch 1 on a 12 x 12 output: 3 tiles) the weight panels are split
  *       as well, into just enough chunks to occupy every thread, since each such chunk packs its
  *       tiles again. Layers under {@link #INLINE_FLOPS} run on the calling thread.
- *   <li>Limits: the 2 cores' FMA throughput for conv2-5 (AlexNet batch 32 reached ~217 GFLOP/s over
- *       the whole net in a quiet moment, ~85% of peak). Strided layers skip im2col through phase
- *       planes (see {@link Layer#wide}): AlexNet's conv1 at batch 1 went from 0.68 to 0.50 ms (2
- *       threads, medians of 5 s loops); at batch 32 its 36 MB output, written a few hundred bytes
- *       per channel plane at a time, costs a sixth of its time in store misses.
+ *   <li>Limits: large layers are bound by the cores' FMA throughput. Strided layers skip im2col
+ *       through phase planes (see {@link Layer#wide}), which saves the gather; a large strided
+ *       output written a few hundred bytes per channel plane at a time still pays in store misses.
  * </ul>
  */
 final class VectorConvolution {
   /**
-   * K block: a {@code 256 x 48} B panel is 48 KB, which keeps the micro-kernel at 123 GFLOP/s (kc =
-   * 128: 120, 512: 116, whole K = 2400: 103).
+   * K block: a {@code 256 x 48} B panel is 48 KB, which stays in L1 beside the weight block; the
+   * micro-kernel ran fastest at this depth of those tried (128 to the whole K).
    */
   static final int KC = 256;
 
@@ -52,9 +50,7 @@ final class VectorConvolution {
   /**
    * Column tiles per pass over the weights: each 8 x kc weight block is then read once per 4 tiles
    * and reused from L1, while the 4 packed B panels (4 x 48 KB) sit in L2. Without it every 48
-   * columns re-stream all the weights (conv4: 5.3 MB, more than L2) from L3/memory; on AlexNet
-   * batch 32 (2 threads, quietest runs of an interleaved A/B) 4 tiles gave 276 ms per pass against
-   * 307 ms for 1, mostly on conv3-5.
+   * columns re-stream all the weights of a large layer (more than L2 holds) from L3 or memory.
    */
   static final int TILES = 4;
 
@@ -63,7 +59,7 @@ final class VectorConvolution {
 
   /**
    * Largest output channel count (per group) for the wide path: with so few weight rows the GEMM
-   * does little work per packed B element, and packing took 40% of LeNet's batch-256 time.
+   * does little work per packed B element, so packing would dominate.
    */
   static final int WIDE_MAX_OUT = 32;
 
@@ -133,9 +129,8 @@ final class VectorConvolution {
 
     /**
      * A wide layer with at most {@link VectorGemm#MR6} output channels runs {@link
-     * VectorGemm#directKernel6} on {@code packed6} (one 6-row panel, k-major) instead: LeNet's
-     * first convolution, 9.7 to 7.8 us per image at batch 16 and 8.6 to 6.8 at batch 1 (one thread,
-     * medians of 9 interleaved rounds in one JVM).
+     * VectorGemm#directKernel6} on {@code packed6} (one 6-row panel, k-major) instead, so that no
+     * FMA goes to the two zero rows an 8-row panel would carry.
      */
     private final boolean six;
 
@@ -208,10 +203,9 @@ final class VectorConvolution {
         int chunks = threads == 1 || flops < INLINE_FLOPS ? 1 : Math.min(wideUnits, threads * 4);
         // Whole samples per chunk when there are enough, so each chunk can run sigmoid/tanh over
         // its finished samples' contiguous output (still in L2) instead of over C's whole rows,
-        // which would also compute the unused columns (23% more values in LeNet). That pass is
-        // in wideChunk rather than computeWide: inlined into computeWide's compilation, the sigmoid
-        // loop left JDK 17's C2 boxing vectors when another network's layer had been through
-        // computeWide first (LeNet after AlexNet's conv1 in one JVM: 1-23 MB per batch).
+        // which would also compute the unused columns. That pass is in wideChunk rather than
+        // computeWide: inlined into computeWide's compilation, the sigmoid loop could leave C2 on
+        // JDK 17 boxing vectors once another network's layer had been through computeWide.
         boolean bySample = n >= chunks;
         Activation tileActivation = bySample ? VectorGemm.tilePass(activation) : activation;
         boolean squashLater = tileActivation != activation;
@@ -230,7 +224,7 @@ final class VectorConvolution {
         return;
       }
       // Four column chunks per thread let the pool even out uneven chunks; splitting weight panels
-      // as well costs a repack of the tile per chunk (packing is ~20% of a tile's time), so rows
+      // as well costs a repack of the tile per chunk, so rows
       // are split only as far as needed to give every thread work: two row chunks per thread.
       int target = threads * 4;
       if (units >= target) {
@@ -574,7 +568,7 @@ final class VectorConvolution {
      * im2col for rows {@code [k0, k0 + kLen)} of the tile from the padded input: {@code b[kk * NR +
      * j]}, columns past the valid ones zero. With unit stride each run is whole-vector copies that
      * may overrun its end (the next run, or the zeroing of the tail, overwrites the overrun), which
-     * is several times faster than bounds-checked or arraycopy'd short runs.
+     * avoids the bounds tests or arraycopy calls that would dominate runs this short.
      */
     private void packB(
         VectorGemm.Scratch s,

@@ -18,7 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * API's EXP and TANH) give the same bits before and after the JIT compiles them.
  *
  * <p>Every vector loop runs to {@code SPECIES.loopBound(length)} and finishes with a scalar tail,
- * except where a masked tail keeps results independent of position (sigmoid, tanh).
+ * except sigmoid and tanh, whose last partial vector is copied into a zero-padded staging buffer
+ * and goes through the same vector code (see {@link #stageTail}), so that no result depends on its
+ * position.
  */
 public final class VectorKernels implements Kernels {
   /** The widest species the CPU runs natively: 16 floats with AVX-512, 8 with AVX2. */
@@ -30,8 +32,7 @@ public final class VectorKernels implements Kernels {
    * {@link #SPECIES}'s bits as pairs of floats, and as ints, for {@link #pairSums}. Same shape as
    * {@link #SPECIES} on purpose: using a vector class of another shape (say a 256-bit FloatVector
    * beside the 512-bit one) makes C2 see two implementations of FloatVector's methods, and it then
-   * boxed every vector in the GEMM micro-kernels (measured with JMH's -prof gc: 47 MB allocated per
-   * LeNet batch of 256, against under 1 KB with these).
+   * boxed every vector in the GEMM micro-kernels.
    */
   private static final VectorSpecies<Long> PAIRS =
       VectorSpecies.of(long.class, SPECIES.vectorShape());
@@ -147,9 +148,8 @@ public final class VectorKernels implements Kernels {
    * buffer, zeros the rest of its first vector, and returns it.
    *
    * <p>Partial vectors are staged rather than masked: on JDK 17, C2 does not intrinsify {@code
-   * indexInRange} masks and masked loads/stores, which then run as boxed Java code (measured: ~20
-   * KB allocated per LeNet sample at batch 1, ~4 MB per batch of 256), and a scalar tail would
-   * compute different bits than the vector body.
+   * indexInRange} masks and masked loads/stores, which then run as boxed Java code that allocates
+   * on every call, and a scalar tail would compute different bits than the vector body.
    */
   static float[] stageTail(float[] x, int from, int to) {
     float[] t = TAIL.get();
@@ -162,9 +162,10 @@ public final class VectorKernels implements Kernels {
   /**
    * Sigmoid on {@code x[from, to)}; exp(-x) overflowing to infinity gives exactly 0.
    *
-   * <p>The tail is one masked vector rather than a scalar loop so that every value goes through the
-   * same float function: a value's result then does not depend on where it falls in the array, and
-   * a batch of N gives bit for bit the results of N single samples.
+   * <p>The tail is one staged vector (see {@link #stageTail}) rather than a scalar loop, so that
+   * every value goes through the same float function: a value's result then does not depend on
+   * where it falls in the array, and a batch of N gives bit for bit the results of N single
+   * samples.
    */
   static void sigmoid(float[] x, int from, int to) {
     // Whole vectors in place, then the last partial vector through the same loop on a staged
@@ -361,8 +362,8 @@ public final class VectorKernels implements Kernels {
    * those rows, {@code s / 2} per row, is the maximum of floats {@code 2o .. 2o + kw - 1}, across
    * rows and planes alike ({@link #evenMaxima}); last, each row's first {@code ow} are copied out
    * (the rest are windows that run past the row). The row-by-row path ({@link #maxPlane}) takes its
-   * strided maxima one float at a time, each a chain of dependent {@code Math.max}: AlexNet's three
-   * pools at batch 1 took 0.6-0.8 ms per pass that way.
+   * strided maxima one float at a time, each a chain of dependent {@code Math.max}, which leaves
+   * the vector units idle.
    */
   private static void maxPoolStride2(
       float[] input, int first, int last, Pool2dGeometry g, float[] output) {
@@ -601,9 +602,8 @@ public final class VectorKernels implements Kernels {
 
   /**
    * {@link #avgPlane} for {@link #isPlain2x2}: every divisor is 4, so one pass straight from the
-   * input with the general path's sum order (column sums, then across), and no row buffer: the
-   * general path's per-row copies and short vector adds made the pool 20% of LeNet's batch-256
-   * time.
+   * input with the general path's sum order (column sums, then across), and no row buffer: on small
+   * planes the general path's per-row copies and short vector adds cost more than the sums.
    */
   private static void avgPlane2x2(
       float[] input, int in, int w, int oh, int ow, float[] output, int out) {
@@ -624,9 +624,7 @@ public final class VectorKernels implements Kernels {
    * row pairs, laid out back to back, give output {@code o} as {@code (v[2o] + v[2o + 1]) / 4}
    * across rows and planes alike, so both passes are flat vector loops: sums of row pairs in whole
    * vectors, then {@link #pairSums}. Same additions in the same order as {@link #avgPlane2x2}, and
-   * {@code * 0.25f} is exactly {@code / 4f}, so the bits are the same. On one thread at batch 16
-   * (medians of 9 interleaved rounds in one JVM): LeNet's first pool 2.86 to 0.92 us per image, its
-   * second 1.14 to 0.52 us; the whole network 23.5 to 19.7 us per image.
+   * {@code * 0.25f} is exactly {@code / 4f}, so the bits are the same.
    */
   private static void avgPool2x2Exact(
       float[] input, int first, int last, int w, int oh, float[] output) {
@@ -739,8 +737,8 @@ public final class VectorKernels implements Kernels {
         to = ox;
       } else if (g.strideWidth() == 2 && kw == 2) {
         // LeNet's 2 x 2 / 2 pooling: each window inside the row is two adjacent column sums, so
-        // one float add and divide per output instead of the general loop's double sum (that loop
-        // made this pool 27% of LeNet's batch-256 time). PyTorch sums in float as well.
+        // one float add and divide per output instead of the general loop's double sum. PyTorch
+        // sums in float as well.
         from = Math.min((g.padLeft() + 1) / 2, ow);
         to = Math.max(from, Math.min(ow, Math.floorDiv(w - 2 + g.padLeft(), 2) + 1));
         float divisor = rows * 2;

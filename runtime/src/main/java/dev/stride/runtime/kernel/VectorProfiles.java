@@ -44,8 +44,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Whichever operators a kernel uses later, a profile that has already seen three or more classes
  * at a site makes C2 emit an ordinary type check there, which cannot trap. Costs about 0.25 s once
  * per JVM, mostly in the first rounds (interpreted, loading each operator's implementation: 500
- * rounds still cost 0.15 s); {@code -Dstride.seedProfiles=false} turns it off (see the README's
- * "Runtime switches").
+ * rounds still cost 0.15 s); {@code -Dstride.seedProfiles=false} turns it off (see
+ * docs/performance-notes.md).
  */
 final class VectorProfiles {
   private VectorProfiles() {}

@@ -324,8 +324,8 @@ final class VectorWinograd {
       }
       // Few panels (batch 1): split the output channels too, into as few chunks as give every
       // thread an equal share. The input transform is done once per panel, split over channels
-      // into a buffer all the tasks read: with a transform per chunk, each of AlexNet's conv3-5
-      // at batch 1 ran 20-35% longer.
+      // into a buffer all the tasks read, rather than once per chunk, which would repeat it for
+      // every output-channel chunk.
       int rowChunks = 1;
       while (rowChunks < ocPanels
           && (units * rowChunks < 2 * threads
@@ -726,8 +726,8 @@ final class VectorWinograd {
     }
 
     // ---- unrolled transforms for F(2x2, 3x3) and F(2x2, 5x5) ----
-    // The table-driven loops above spend more on indexing than on arithmetic (AlexNet batch 32:
-    // transforms took ~30% of the Winograd layers); these apply the same matrices (asserted equal
+    // The table-driven loops above spend more on indexing than on arithmetic; these apply the
+    // same matrices (asserted equal
     // in WinogradMatricesTest) one 1-D pass at a time, loading and storing whole vectors, so no
     // FloatVector crosses a method boundary.
 
@@ -808,7 +808,7 @@ final class VectorWinograd {
       FloatVector minusFive = FloatVector.broadcast(SPECIES, -5f);
       FloatVector two = FloatVector.broadcast(SPECIES, 2f);
       // u - 2v as v * -2 + u, not (-v) * 2 + u (same value): inlined into inputTransform5's loop,
-      // neg() left JDK 17's C2 boxing vectors in about half the runs (29 MB per AlexNet pass).
+      // neg() could leave JDK 17's C2 boxing the vectors.
       FloatVector minusTwo = FloatVector.broadcast(SPECIES, -2f);
       x0.fma(four, x2.fma(minusFive, x4)).intoArray(dst, d);
       FloatVector p = x2.fma(minusFour, x4); // x4 - 4 x2
@@ -864,7 +864,7 @@ final class VectorWinograd {
       FloatVector x4 = FloatVector.fromArray(SPECIES, src, o + 4 * e);
       FloatVector.fromArray(SPECIES, src, o).add(x1).add(x2).add(x3.add(x4)).intoArray(dst, d);
       // 2w as w + w (exact, so the same value as an FMA by 2): no broadcast constant, which C2 on
-      // JDK 17 hoisted out of outputTransform5's loop and then boxed in about half the runs.
+      // JDK 17 could hoist out of outputTransform5's loop and then box.
       FloatVector w = x3.sub(x4);
       w.add(w)
           .add(x1.sub(x2))
@@ -878,12 +878,9 @@ final class VectorWinograd {
      * <p>This and {@link #outputTransform6} are written as straight lines of {@link #dense6} calls,
      * not loops, and so are larger than C2's {@code FreqInlineSize} (325 bytes of bytecode): each
      * is then compiled on its own rather than inlined into the tile loop. Inlined there (with
-     * {@code dense6} and {@code row6} inside, several calls deep), JDK 17's C2 boxed the vectors in
-     * about half of the runs (AlexNet batch 32 with F(4x4, 3x3): 57 or 85 MB allocated per pass),
-     * and deoptimising in the Vector API's shared methods left their profiles such that kernels
-     * compiled afterwards, by another network, came out boxed too (LeNet's 6-row kernel: 45-72 MB
-     * per batch). Kept out of the tile loop (measured with {@code -XX:CompileCommand=dontinline} on
-     * both): 0 of 6 runs.
+     * {@code dense6} and {@code row6} inside, several calls deep), one compilation held enough
+     * vector operations for JDK 17's C2 to box them in some runs, and the deoptimisations that
+     * followed spoiled the Vector API's shared profiles for kernels compiled afterwards.
      */
     private void inputTransform6(
         float[] phase, int base, float[] t, float[] b, int bOff, int productStride) {
@@ -939,8 +936,7 @@ final class VectorWinograd {
      *
      * <p>One call of {@link #row6} per row, each loading its six vectors again (from L1): written
      * as one loop over rows sharing six loaded vectors, C2 on JDK 17 sometimes compiled it with the
-     * vectors boxed, depending on the run (AlexNet batch 32: 57 MB to 18 GB allocated per forward
-     * pass, and 1.3 s instead of 0.19 s).
+     * vectors boxed, depending on the run.
      */
     private static void dense6(
         float[] src,
