@@ -19,6 +19,8 @@
 #        benchmarks/compare.sh --quick              # smoke test
 #        benchmarks/compare.sh --cases lenet-1,lenet-256 --rounds 11
 #        SKIP_BUILD=1 benchmarks/compare.sh         # reuse benchmarks/target/benchmarks.jar
+#        benchmarks/compare.sh --cases resnet18-32,resnet18-1,mobilenetv2-1   # block networks,
+#                                                   # once in (benchmarks/pending/README.md)
 # Options (passed to Compare and torch_bench.py alike): --quick, --rounds N, --round-seconds S,
 #        --warmup-seconds S, --cases NET-BATCH,..., --threads N (default 2).
 # Files: benchmarks/target/compare/ holds the .onnx, .safetensors, layer tables and results.tsv.

@@ -2,7 +2,10 @@
 """PyTorch's side of benchmarks/compare.sh: the same networks with the same weights.
 
 Reads what `dev.stride.benchmarks.Compare` wrote to --dir (default benchmarks/target/compare):
-  <net>.json               the layer table Stride ran (every LayerDef field)
+  <net>.json               the layer table Stride ran (every LayerDef field), or for a block
+                           network {"torchvision": "resnet18", "input": [...], "multiplyAdds": n,
+                           "rename": [[regex, replacement], ...]}: torchvision's own model, the
+                           weights' field keys renamed by the spec's WeightNames.replace rules
   <net>.safetensors        the weights Stride ran (PyTorch names and layouts)
   <net>-check.safetensors  an input batch and Stride's output for it
 builds the network from the table, loads the weights, checks that PyTorch's output equals Stride's
@@ -10,7 +13,7 @@ within 1e-4 of the output's scale (and stops if not), then times it like Compare
 then timed rounds, median images/s, GFLOP/s and the fraction of the machine's peak.
 
 Meant for Debian's python3-torch (`/usr/bin/python3`), 2 threads, eval mode, no_grad. Needs only
-torch and numpy; safetensors is parsed here.
+torch and numpy (and python3-torchvision for the block networks); safetensors is parsed here.
 
 OpenBLAS: Debian's torch sends Linear layers' sgemm to whatever libblas.so.3 the alternatives
 system points at (reference BLAS from libblas3, or OpenBLAS once libopenblas0 is installed);
@@ -139,6 +142,27 @@ class Net(torch.nn.Module):
         return x
 
 
+def torchvision_model(table, weights):
+    """A torchvision network (table["torchvision"], e.g. "resnet18") with Stride's weights, their
+    field keys renamed to torchvision's by table["rename"]: the WeightNames.replace rules, in
+    order (Java's $1 is Python's \\1)."""
+    import re
+    import torchvision  # only the block networks need it
+    model = getattr(torchvision.models, table["torchvision"])()
+    state = {}
+    for key, tensor in weights.items():
+        for regex, replacement in table["rename"]:
+            key = re.sub(regex, re.sub(r"\$(\d)", r"\\\1", replacement), key)
+        state[key] = tensor
+    expected = {k for k in model.state_dict() if not k.endswith("num_batches_tracked")}
+    if set(state) != expected:
+        raise ValueError(f"{table['torchvision']}: renamed keys do not fit; missing"
+                         f" {sorted(expected - set(state))[:5]}, unexpected"
+                         f" {sorted(set(state) - expected)[:5]}")
+    model.load_state_dict(state, strict=False)
+    return model
+
+
 def multiply_adds(table):
     total = 0
     for l in table["layers"]:
@@ -223,7 +247,8 @@ def main():
     cases = []
     for c in a.cases.split(","):
         net, batch = c.strip().split("-")
-        net = {"alexnet": "AlexNet", "lenet": "LeNet"}.get(net.lower(), net)
+        net = {"alexnet": "AlexNet", "lenet": "LeNet", "resnet18": "ResNet18",
+               "mobilenetv2": "MobileNetV2"}.get(net.lower(), net)
         cases.append((net, int(batch)))
 
     models, results, ok = {}, [], True
@@ -232,7 +257,11 @@ def main():
             base = os.path.join(a.dir, net.lower())
             with open(base + ".json") as f:
                 table = json.load(f)
-            model = Net(table, read_safetensors(base + ".safetensors")).eval()
+            weights = read_safetensors(base + ".safetensors")
+            if "torchvision" in table:  # a block network: torchvision's own modules
+                model = torchvision_model(table, weights).eval()
+            else:
+                model = Net(table, weights).eval()
             check = read_safetensors(base + "-check.safetensors")
             with torch.no_grad():
                 out = model(check["input"])
@@ -243,7 +272,8 @@ def main():
             print(f"Agreement {net}: max |torch - Stride| = {diff:.3e}, output scale {scale:.3e},"
                   f" relative {diff / max(scale, 1e-38):.3e}: "
                   + ("same network and weights" if agrees else "DISAGREE, comparison aborted"))
-            models[net] = (model, multiply_adds(table), agrees)
+            madds = table["multiplyAdds"] if "torchvision" in table else multiply_adds(table)
+            models[net] = (model, madds, agrees)
         model, madds, agrees = models[net]
         if not agrees:
             ok = False

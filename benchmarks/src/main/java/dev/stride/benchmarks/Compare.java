@@ -26,7 +26,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.function.LongFunction;
+import java.util.function.Supplier;
 
 /**
  * Stride against ONNX Runtime on the same networks with the same weights, in one JVM: for each case
@@ -64,28 +66,58 @@ public final class Compare {
 
   private static final long SEED = 42;
 
-  /** One network, as the generated class describes it. */
-  private record Network(
+  /**
+   * One network, as the generated class describes it: its input, its cost, its random model, and
+   * how to hand the same network and weights to ONNX Runtime ({@code onnx}) and to torch_bench.py
+   * ({@code json}, the file it builds the PyTorch twin from).
+   */
+  record Network(
       String name,
-      NetworkDef definition,
+      int[] input,
       int inputSize,
       long multiplyAdds,
-      LongFunction<Model> random) {}
+      LongFunction<Model> random,
+      Function<Map<String, Tensor>, byte[]> onnx,
+      Supplier<String> json) {
+    /** A chain network: exported layer by layer, its layer table for torch_bench.py. */
+    static Network chain(
+        String name,
+        NetworkDef definition,
+        int inputSize,
+        long multiplyAdds,
+        LongFunction<Model> random) {
+      return new Network(
+          name,
+          definition.input().dims(),
+          inputSize,
+          multiplyAdds,
+          random,
+          tensors -> OnnxExport.export(definition, tensors),
+          () -> LayerTable.json(definition));
+    }
+  }
 
-  private static final List<Network> NETWORKS =
-      List.of(
-          new Network(
-              "AlexNet",
-              AlexNetModel.definition(),
-              AlexNetModel.INPUT_SIZE,
-              AlexNetModel.MULTIPLY_ADDS,
-              AlexNetModel::random),
-          new Network(
-              "LeNet",
-              LeNetModel.definition(),
-              LeNetModel.INPUT_SIZE,
-              LeNetModel.MULTIPLY_ADDS,
-              LeNetModel::random));
+  private static final List<Network> NETWORKS = networks();
+
+  private static List<Network> networks() {
+    List<Network> networks = new ArrayList<>();
+    networks.add(
+        Network.chain(
+            "AlexNet",
+            AlexNetModel.definition(),
+            AlexNetModel.INPUT_SIZE,
+            AlexNetModel.MULTIPLY_ADDS,
+            AlexNetModel::random));
+    networks.add(
+        Network.chain(
+            "LeNet",
+            LeNetModel.definition(),
+            LeNetModel.INPUT_SIZE,
+            LeNetModel.MULTIPLY_ADDS,
+            LeNetModel::random));
+    // Block networks (ResNet18, MobileNetV2): see benchmarks/pending/README.md.
+    return List.copyOf(networks);
+  }
 
   /** The project's speed targets: Stride / ONNX Runtime images/s at least this. */
   private static final Map<String, Double> TARGETS =
@@ -264,7 +296,11 @@ public final class Compare {
         return n;
       }
     }
-    throw new IllegalArgumentException("unknown network " + name + "; use AlexNet or LeNet");
+    List<String> names = new ArrayList<>();
+    for (Network n : NETWORKS) {
+      names.add(n.name());
+    }
+    throw new IllegalArgumentException("unknown network " + name + "; use one of " + names);
   }
 
   /** A network's model, its ONNX twin and whether the two agree. */
@@ -287,9 +323,9 @@ public final class Compare {
     Path weights = options.dir.resolve(base + ".safetensors");
     p.model.save(weights);
     Map<String, Tensor> tensors = Safetensors.read(weights); // what was saved is what ORT gets
-    byte[] onnx = OnnxExport.export(network.definition(), tensors);
+    byte[] onnx = network.onnx().apply(tensors);
     Files.write(options.dir.resolve(base + ".onnx"), onnx);
-    Files.writeString(options.dir.resolve(base + ".json"), LayerTable.json(network.definition()));
+    Files.writeString(options.dir.resolve(base + ".json"), network.json().get());
 
     OrtSession.SessionOptions so = new OrtSession.SessionOptions();
     so.setIntraOpNumThreads(options.threads);
@@ -331,9 +367,9 @@ public final class Compare {
         TOLERANCE);
     // The input and Stride's output, so torch_bench.py can check itself the same way.
     Map<String, Tensor> check = new LinkedHashMap<>();
-    int[] inShape = new int[network.definition().input().dims().length + 1];
+    int[] inShape = new int[network.input().length + 1];
     inShape[0] = CHECK_BATCH;
-    System.arraycopy(network.definition().input().dims(), 0, inShape, 1, inShape.length - 1);
+    System.arraycopy(network.input(), 0, inShape, 1, inShape.length - 1);
     check.put("input", new Tensor(inShape, input));
     check.put("output", new Tensor(new int[] {CHECK_BATCH, stride.length / CHECK_BATCH}, stride));
     Safetensors.write(options.dir.resolve(base + "-check.safetensors"), check);
@@ -341,7 +377,7 @@ public final class Compare {
   }
 
   private OnnxTensor tensor(float[] input, Network network, int batch) throws OrtException {
-    int[] dims = network.definition().input().dims();
+    int[] dims = network.input();
     long[] shape = new long[dims.length + 1];
     shape[0] = batch;
     for (int i = 0; i < dims.length; i++) {

@@ -13,6 +13,7 @@ import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -71,6 +72,57 @@ final class Reference {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * A block network's reference, made by {@code tools/make_block_reference.py}: {@code
+   * blocks/<name>.properties} and {@code blocks/<name>.output.safetensors}; the input is not
+   * committed but computed by {@link FormulaWeights#input}, as the script computed it.
+   */
+  static Reference loadFormula(String name) {
+    try {
+      Properties properties = new Properties();
+      String file = DIR + "blocks/" + name + ".properties";
+      try (InputStream in = Reference.class.getResourceAsStream(file)) {
+        if (in == null) {
+          throw new IOException("missing resource " + file);
+        }
+        properties.load(in);
+      }
+      int batch = Integer.parseInt(properties.getProperty("batch"));
+      int[] sample = FormulaWeights.parseDims(properties.getProperty("input"));
+      int[] shape = new int[sample.length + 1];
+      shape[0] = batch;
+      System.arraycopy(sample, 0, shape, 1, sample.length);
+      Tensor input = new Tensor(shape, FormulaWeights.input(sample, batch));
+      Tensor output =
+          Safetensors.read(resource("blocks/" + name + ".output.safetensors")).get("output");
+      return new Reference(name, properties, input, output);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The formula's weight gain for this network ({@code weightGain}). */
+  double weightGain() {
+    return Double.parseDouble(properties.getProperty("weightGain"));
+  }
+
+  /** The state_dict names and shapes, in order, without {@code num_batches_tracked}. */
+  LinkedHashMap<String, int[]> manifest() {
+    LinkedHashMap<String, int[]> manifest = new LinkedHashMap<>();
+    for (String tensor : tensors()) {
+      manifest.put(tensor, FormulaWeights.parseDims(tensorShape(tensor)));
+    }
+    return manifest;
+  }
+
+  /**
+   * The state_dict module names of every convolution, batch norm and linear layer, in the order
+   * PyTorch ran them (block references only).
+   */
+  List<String> modules() {
+    return List.of(properties.getProperty("modules").split(","));
   }
 
   /** A committed reference file, as a path (the test classpath is a directory). */

@@ -1,5 +1,8 @@
 package dev.stride.benchmarks.onnx;
 
+import dev.stride.graph.Graph;
+import dev.stride.graph.LayerKind;
+import dev.stride.graph.Node;
 import dev.stride.runtime.LayerDef;
 import dev.stride.runtime.NetworkDef;
 import dev.stride.runtime.Shape;
@@ -9,6 +12,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -71,6 +76,163 @@ public final class OnnxExport {
     return model.toByteArray();
   }
 
+  /**
+   * The serialized {@code ModelProto} of a network graph (residual and branching networks): each
+   * node reads its inputs by name, so an {@link dev.stride.graph.Add} or {@link
+   * dev.stride.graph.Concat} becomes ONNX's {@code Add} or {@code Concat} (axis 1), and ReLU6
+   * becomes {@code Clip(0, 6)}. Weights are looked up as {@code <path>.weight} etc.
+   */
+  public static byte[] export(Graph network, Map<String, Tensor> tensors) {
+    Proto graph = new Proto();
+    graph.string(2, network.name());
+    List<Node> nodes = network.nodes();
+    String[] names = new String[nodes.size()];
+    boolean[] clipBounds = {false};
+    for (int i = 0; i < nodes.size(); i++) {
+      Node n = nodes.get(i);
+      List<String> inputs = new ArrayList<>();
+      for (int in : n.inputs()) {
+        inputs.add(in == Graph.INPUT ? "input" : names[in]);
+      }
+      // Node outputs are "/layer2.0.conv1" etc., so no path can clash with "input" or "output".
+      String output = "/" + n.path();
+      List<dev.stride.graph.Shape> shapes = network.inputShapes(i);
+      Proto node = graphNode(n, inputs, shapes, output, tensors, graph, clipBounds);
+      if (node == null) { // dropout: its consumers read its input
+        names[i] = inputs.get(0);
+      } else {
+        graph.message(1, node);
+        names[i] = output;
+      }
+    }
+    graph.message(1, node("Identity", "output", names[nodes.size() - 1]));
+    graph.message(11, valueInfo("input", network.input().dims()));
+    graph.message(12, valueInfo("output", network.output().dims()));
+
+    Proto model = new Proto();
+    model.varint(1, IR_VERSION);
+    model.string(2, "stride-benchmarks");
+    model.string(3, "0.1");
+    model.message(7, graph);
+    model.message(8, new Proto().string(1, "").varint(2, OPSET));
+    return model.toByteArray();
+  }
+
+  /** Writes the graph's model to {@code path}. */
+  public static void write(Path path, Graph network, Map<String, Tensor> tensors)
+      throws IOException {
+    Files.write(path, export(network, tensors));
+  }
+
+  /** The node for one graph node, adding its weights to {@code graph}; null for dropout. */
+  private static Proto graphNode(
+      Node n,
+      List<String> inputs,
+      List<dev.stride.graph.Shape> inShapes,
+      String output,
+      Map<String, Tensor> tensors,
+      Proto graph,
+      boolean[] clipBounds) {
+    String name = n.path();
+    LayerKind kind = n.kind();
+    String input = inputs.get(0);
+    if (kind instanceof dev.stride.graph.Conv2d c) {
+      String weight = initializer(graph, tensors, name + ".weight");
+      Proto node =
+          c.bias()
+              ? node("Conv", output, input, weight, initializer(graph, tensors, name + ".bias"))
+              : node("Conv", output, input, weight);
+      ints(node, "kernel_shape", c.kernelH(), c.kernelW());
+      ints(node, "strides", c.strideH(), c.strideW());
+      ints(node, "pads", c.padTop(), c.padLeft(), c.padBottom(), c.padRight());
+      ints(node, "dilations", c.dilationH(), c.dilationW());
+      integer(node, "group", c.groups());
+      return node;
+    } else if (kind instanceof dev.stride.graph.MaxPool p) {
+      Proto node = node("MaxPool", output, input);
+      pool(
+          node,
+          dims(inShapes.get(0), n.out()),
+          new int[] {p.kernelH(), p.kernelW(), p.strideH(), p.strideW()},
+          new int[] {p.padTop(), p.padBottom(), p.padLeft(), p.padRight()},
+          true);
+      return node;
+    } else if (kind instanceof dev.stride.graph.AvgPool p) {
+      return avgPool(
+          graph,
+          input,
+          output,
+          dims(inShapes.get(0), n.out()),
+          new int[] {p.kernelH(), p.kernelW(), p.strideH(), p.strideW()},
+          new int[] {p.padTop(), p.padBottom(), p.padLeft(), p.padRight()},
+          p.countIncludePad());
+    } else if (kind instanceof dev.stride.graph.GlobalAvgPool) {
+      return node("GlobalAveragePool", output, input);
+    } else if (kind instanceof dev.stride.graph.BatchNorm b) {
+      return batchNorm(graph, tensors, name, input, output, b.eps());
+    } else if (kind instanceof dev.stride.graph.ReLU) {
+      return node("Relu", output, input);
+    } else if (kind instanceof dev.stride.graph.ReLU6) {
+      // Opset 11+: Clip's bounds are inputs, shared scalars.
+      if (!clipBounds[0]) {
+        floatInitializer(graph, "/relu6/min", new Tensor(new int[0], new float[] {0f}));
+        floatInitializer(graph, "/relu6/max", new Tensor(new int[0], new float[] {6f}));
+        clipBounds[0] = true;
+      }
+      return node("Clip", output, input, "/relu6/min", "/relu6/max");
+    } else if (kind instanceof dev.stride.graph.Sigmoid) {
+      return node("Sigmoid", output, input);
+    } else if (kind instanceof dev.stride.graph.Tanh) {
+      return node("Tanh", output, input);
+    } else if (kind instanceof dev.stride.graph.Softmax) {
+      Proto node = node("Softmax", output, input);
+      integer(node, "axis", 1);
+      return node;
+    } else if (kind instanceof dev.stride.graph.Flatten) {
+      Proto node = node("Flatten", output, input);
+      integer(node, "axis", 1);
+      return node;
+    } else if (kind instanceof dev.stride.graph.Linear l) {
+      String weight = initializer(graph, tensors, name + ".weight");
+      Proto node =
+          l.bias()
+              ? node("Gemm", output, input, weight, initializer(graph, tensors, name + ".bias"))
+              : node("Gemm", output, input, weight);
+      integer(node, "transB", 1);
+      return node;
+    } else if (kind instanceof dev.stride.graph.Dropout) {
+      return null;
+    } else if (kind instanceof dev.stride.graph.Add) {
+      return node("Add", output, inputs.toArray(new String[0]));
+    } else if (kind instanceof dev.stride.graph.Concat) {
+      Proto node = node("Concat", output, inputs.toArray(new String[0]));
+      integer(node, "axis", 1);
+      return node;
+    }
+    throw new IllegalArgumentException("no ONNX export for " + name + ": " + kind.encode());
+  }
+
+  private static Proto batchNorm(
+      Proto graph,
+      Map<String, Tensor> tensors,
+      String name,
+      String input,
+      String output,
+      double eps) {
+    Proto node =
+        node(
+            "BatchNormalization",
+            output,
+            input,
+            initializer(graph, tensors, name + ".weight"),
+            initializer(graph, tensors, name + ".bias"),
+            initializer(graph, tensors, name + ".running_mean"),
+            initializer(graph, tensors, name + ".running_var"));
+    node.message(
+        5, new Proto().string(1, "epsilon").varint(20, ATTR_FLOAT).fixed32(2, (float) eps));
+    return node;
+  }
+
   /** The node for one layer, adding its weights to {@code graph}; null for dropout. */
   private static Proto layerNode(
       LayerDef layer, String input, String output, Map<String, Tensor> tensors, Proto graph) {
@@ -93,55 +255,25 @@ public final class OnnxExport {
       Proto node = node("MaxPool", output, input);
       pool(
           node,
-          p.in(),
-          p.out(),
+          dims(p.in(), p.out()),
           new int[] {p.kernelH(), p.kernelW(), p.strideH(), p.strideW()},
           new int[] {p.padTop(), p.padBottom(), p.padLeft(), p.padRight()},
           true);
       return node;
     } else if (layer instanceof LayerDef.AvgPool) {
       LayerDef.AvgPool p = (LayerDef.AvgPool) layer;
-      int[] k = {p.kernelH(), p.kernelW(), p.strideH(), p.strideW()};
-      int[] pads = {p.padTop(), p.padBottom(), p.padLeft(), p.padRight()};
-      int[] overhang = ceilOverhang(p.in(), p.out(), k, pads);
-      if (p.countIncludePad() && (overhang[0] > 0 || overhang[1] > 0)) {
-        // Ceil mode counting padding: PyTorch divides by the window clipped to the padded input,
-        // leaving out the ceil overhang, where ONNX Runtime counts the overhang too (and its
-        // PadFusion folds a Pad node into the pooling, so explicit zeros do not help). So: average
-        // over the real cells only, then rescale each position by real cells / PyTorch's divisor.
-        String averaged = output + "/exclusive";
-        Proto node = node("AveragePool", averaged, input);
-        ints(node, "kernel_shape", k[0], k[1]);
-        ints(node, "strides", k[2], k[3]);
-        ints(node, "pads", pads[0], pads[2], pads[1] + overhang[0], pads[3] + overhang[1]);
-        integer(node, "count_include_pad", 0);
-        graph.message(1, node);
-        String factor = floatInitializer(graph, output + "/divisor", divisorFactor(p));
-        return node("Mul", output, averaged, factor);
-      }
-      Proto node = node("AveragePool", output, input);
-      pool(node, p.in(), p.out(), k, pads, !p.countIncludePad());
-      integer(node, "count_include_pad", p.countIncludePad() ? 1 : 0);
-      return node;
+      return avgPool(
+          graph,
+          input,
+          output,
+          dims(p.in(), p.out()),
+          new int[] {p.kernelH(), p.kernelW(), p.strideH(), p.strideW()},
+          new int[] {p.padTop(), p.padBottom(), p.padLeft(), p.padRight()},
+          p.countIncludePad());
     } else if (layer instanceof LayerDef.GlobalAvgPool) {
       return node("GlobalAveragePool", output, input);
     } else if (layer instanceof LayerDef.BatchNorm) {
-      Proto node =
-          node(
-              "BatchNormalization",
-              output,
-              input,
-              initializer(graph, tensors, name + ".weight"),
-              initializer(graph, tensors, name + ".bias"),
-              initializer(graph, tensors, name + ".running_mean"),
-              initializer(graph, tensors, name + ".running_var"));
-      node.message(
-          5,
-          new Proto()
-              .string(1, "epsilon")
-              .varint(20, ATTR_FLOAT)
-              .fixed32(2, (float) ((LayerDef.BatchNorm) layer).eps()));
-      return node;
+      return batchNorm(graph, tensors, name, input, output, ((LayerDef.BatchNorm) layer).eps());
     } else if (layer instanceof LayerDef.ReLU) {
       return node("Relu", output, input);
     } else if (layer instanceof LayerDef.Sigmoid) {
@@ -172,6 +304,43 @@ public final class OnnxExport {
   }
 
   /**
+   * Average pooling; returns the last node, adding any before it to {@code graph}.
+   *
+   * @param io {@code {inH, inW, outH, outW}}
+   * @param k {@code {kh, kw, sh, sw}}
+   * @param pads {@code {top, bottom, left, right}}
+   */
+  private static Proto avgPool(
+      Proto graph,
+      String input,
+      String output,
+      int[] io,
+      int[] k,
+      int[] pads,
+      boolean countIncludePad) {
+    int[] overhang = ceilOverhang(io, k, pads);
+    if (countIncludePad && (overhang[0] > 0 || overhang[1] > 0)) {
+      // Ceil mode counting padding: PyTorch divides by the window clipped to the padded input,
+      // leaving out the ceil overhang, where ONNX Runtime counts the overhang too (and its
+      // PadFusion folds a Pad node into the pooling, so explicit zeros do not help). So: average
+      // over the real cells only, then rescale each position by real cells / PyTorch's divisor.
+      String averaged = output + "/exclusive";
+      Proto node = node("AveragePool", averaged, input);
+      ints(node, "kernel_shape", k[0], k[1]);
+      ints(node, "strides", k[2], k[3]);
+      ints(node, "pads", pads[0], pads[2], pads[1] + overhang[0], pads[3] + overhang[1]);
+      integer(node, "count_include_pad", 0);
+      graph.message(1, node);
+      String factor = floatInitializer(graph, output + "/divisor", divisorFactor(io, k, pads));
+      return node("Mul", output, averaged, factor);
+    }
+    Proto node = node("AveragePool", output, input);
+    pool(node, io, k, pads, !countIncludePad);
+    integer(node, "count_include_pad", countIncludePad ? 1 : 0);
+    return node;
+  }
+
+  /**
    * Pooling attributes. Stride's table keeps ceil mode only as the output size; the export finds it
    * again. Where padded cells cannot change the result (max pooling, or average pooling that
    * excludes padding) ceil mode becomes extra bottom/right padding, which every ONNX runtime reads
@@ -181,13 +350,12 @@ public final class OnnxExport {
    * @param k {@code {kh, kw, sh, sw}}
    * @param pads {@code {top, bottom, left, right}}
    */
-  private static void pool(
-      Proto node, Shape in, Shape out, int[] k, int[] pads, boolean padsAreNeutral) {
+  private static void pool(Proto node, int[] io, int[] k, int[] pads, boolean padsAreNeutral) {
     int top = pads[0];
     int bottom = pads[1];
     int left = pads[2];
     int right = pads[3];
-    int[] overhang = ceilOverhang(in, out, k, pads);
+    int[] overhang = ceilOverhang(io, k, pads);
     boolean ceilMode = false;
     if (overhang[0] > 0 || overhang[1] > 0) {
       if (padsAreNeutral && bottom + overhang[0] < k[0] && right + overhang[1] < k[1]) {
@@ -209,25 +377,38 @@ public final class OnnxExport {
    * How far ceil mode's last windows reach past the padded input, {@code {rows, columns}}: zero in
    * floor mode, where every window fits.
    */
-  private static int[] ceilOverhang(Shape in, Shape out, int[] k, int[] pads) {
+  private static int[] ceilOverhang(int[] io, int[] k, int[] pads) {
     return new int[] {
-      Math.max(0, (out.height() - 1) * k[2] + k[0] - (in.height() + pads[0] + pads[1])),
-      Math.max(0, (out.width() - 1) * k[3] + k[1] - (in.width() + pads[2] + pads[3]))
+      Math.max(0, (io[2] - 1) * k[2] + k[0] - (io[0] + pads[0] + pads[1])),
+      Math.max(0, (io[3] - 1) * k[3] + k[1] - (io[1] + pads[2] + pads[3]))
     };
+  }
+
+  /** {@code {inH, inW, outH, outW}} of a pooling layer. */
+  private static int[] dims(Shape in, Shape out) {
+    return new int[] {in.height(), in.width(), out.height(), out.width()};
+  }
+
+  private static int[] dims(dev.stride.graph.Shape in, dev.stride.graph.Shape out) {
+    return new int[] {in.height(), in.width(), out.height(), out.width()};
   }
 
   /**
    * {@code (OH, OW)}: per output position, the number of real input cells in its window over
    * PyTorch's divisor for {@code count_include_pad} (the window clipped to the padded input).
+   *
+   * @param io {@code {inH, inW, outH, outW}}
+   * @param k {@code {kh, kw, sh, sw}}
+   * @param pads {@code {top, bottom, left, right}}
    */
-  private static Tensor divisorFactor(LayerDef.AvgPool p) {
-    int oh = p.out().height();
-    int ow = p.out().width();
+  private static Tensor divisorFactor(int[] io, int[] k, int[] pads) {
+    int oh = io[2];
+    int ow = io[3];
     float[] factor = new float[oh * ow];
     for (int y = 0; y < oh; y++) {
-      double fy = cells(y * p.strideH() - p.padTop(), p.kernelH(), p.in().height(), p.padBottom());
+      double fy = cells(y * k[2] - pads[0], k[0], io[0], pads[1]);
       for (int x = 0; x < ow; x++) {
-        double fx = cells(x * p.strideW() - p.padLeft(), p.kernelW(), p.in().width(), p.padRight());
+        double fx = cells(x * k[3] - pads[2], k[1], io[1], pads[3]);
         factor[y * ow + x] = (float) (fy * fx);
       }
     }
@@ -290,9 +471,13 @@ public final class OnnxExport {
 
   /** {@code name: float32 (N, ...shape)}, N symbolic. */
   private static Proto valueInfo(String name, Shape sample) {
+    return valueInfo(name, sample.dims());
+  }
+
+  private static Proto valueInfo(String name, int[] sample) {
     Proto shape = new Proto();
     shape.message(1, new Proto().string(2, "N"));
-    for (int d : sample.dims()) {
+    for (int d : sample) {
       shape.message(1, new Proto().varint(1, d));
     }
     Proto tensorType = new Proto().varint(1, FLOAT).message(2, shape);
