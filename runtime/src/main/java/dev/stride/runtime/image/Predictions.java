@@ -10,7 +10,7 @@ import java.util.Objects;
  *
  * <pre>{@code
  * float[] logits = model.forward(input);
- * List<Prediction> top = Predictions.top(logits, 3, CLASSES);   // [bag (97.1%), sandal (1.2%), ...]
+ * List<Prediction> top = Predictions.top(logits, 3, CLASSES); // [pullover (91.2%), shirt (6.1%), ...]
  * }</pre>
  */
 public final class Predictions {
