@@ -21,6 +21,12 @@ Writes to runtime/src/test/resources/torch/:
                        them in Python
   bad-*.pt             malformed checkpoints: truncated, missing storage, sizes beyond the storage, ...
   legacy.pt            the pre-1.6 format (_use_new_zipfile_serialization=False)
+  int32.pt             sequential.pt's state_dict with features.0.weight as int32
+  checkpoint.pt        a training checkpoint: {'model': state_dict, 'optimizer': SGD's state_dict, 'epoch': 3}
+  state-dict-entry.pt  {'state_dict': state_dict}
+  whole-model.pt       torch.save(model) of Net, a pickled module rather than a state_dict
+  vgg.pt, nin.pt       tiny d2l-style VGG and NiN, nn.Sequentials of nn.Sequential blocks (0.0.weight, 1.3.weight)
+  vgg-io.pt, nin-io.pt {'input': x, 'output': net(x)} for one seeded input, in eval mode
 """
 
 import collections
@@ -219,6 +225,54 @@ def malformed():
                _use_new_zipfile_serialization=False)
 
 
+def checkpoints():
+    torch.manual_seed(1)
+    net = Net()
+    state = net.state_dict()
+    wrong = collections.OrderedDict(state)
+    wrong["features.0.weight"] = (wrong["features.0.weight"] * 100).to(torch.int32)
+    save("int32.pt", wrong)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    net.features(torch.ones(1, 1, 4, 4)).sum().backward()
+    opt.step()  # the optimizer's state now holds momentum tensors keyed by parameter index
+    save("checkpoint.pt", {"model": net.state_dict(), "optimizer": opt.state_dict(), "epoch": 3})
+    save("state-dict-entry.pt", {"state_dict": net.state_dict()})
+    save("whole-model.pt", net)
+
+
+def vgg_block(num_convs, in_channels, out_channels):
+    layers = []
+    for _ in range(num_convs):
+        layers += [nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1), nn.ReLU()]
+        in_channels = out_channels
+    layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
+    return nn.Sequential(*layers)
+
+
+def nin_block(in_channels, out_channels, kernel_size, strides, padding):
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, kernel_size, strides, padding), nn.ReLU(),
+        nn.Conv2d(out_channels, out_channels, kernel_size=1), nn.ReLU(),
+        nn.Conv2d(out_channels, out_channels, kernel_size=1), nn.ReLU())
+
+
+def nested():
+    """d2l's VGG and NiN, shrunk: the same nesting of nn.Sequentials on a (1, 16, 16) input."""
+    torch.manual_seed(3)
+    vgg = nn.Sequential(vgg_block(1, 1, 4), vgg_block(2, 4, 8), nn.Flatten(),
+                        nn.Linear(8 * 4 * 4, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 10))
+    nin = nn.Sequential(nin_block(1, 8, 5, 1, 2), nn.MaxPool2d(3, stride=2),
+                        nin_block(8, 12, 3, 1, 1), nn.MaxPool2d(3, stride=2), nn.Dropout(0.5),
+                        nin_block(12, 10, 3, 1, 1), nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten())
+    for name, net in (("vgg", vgg), ("nin", nin)):
+        net.eval()
+        x = torch.rand(2, 1, 16, 16)
+        with torch.no_grad():
+            y = net(x)
+        save(name + ".pt", net.state_dict())
+        save(name + "-io.pt", collections.OrderedDict(input=x, output=y))
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     dtypes()
@@ -226,6 +280,8 @@ def main():
     sequential()
     evil()
     malformed()
+    checkpoints()
+    nested()
     with open(os.path.join(OUT, "expected.txt"), "w") as f:
         f.write("# file key [shape] float32 bits, row-major; made by tools/make_torch_fixtures.py\n")
         f.write("\n".join(expected) + "\n")

@@ -59,6 +59,18 @@ public final class ImageGrid {
     }
   }
 
+  /** Writes image {@code index} of {@code data} as an 8-bit grayscale PNG, as stored (28 x 28). */
+  public static void writeImage(Path png, FashionMnist data, int index) throws IOException {
+    BufferedImage image = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+    int base = index * FashionMnist.PIXELS;
+    for (int i = 0; i < FashionMnist.PIXELS; i++) {
+      image.getRaster().setSample(i % 28, i / 28, 0, Math.round(data.images()[base + i] * 255));
+    }
+    if (!ImageIO.write(image, "png", png.toFile())) {
+      throw new IOException("no PNG writer available");
+    }
+  }
+
   /** Fashion-MNIST is drawn dark on light, as d2l's figures show it. */
   private static void drawImage(BufferedImage grid, float[] images, int index, int x, int y) {
     int base = index * FashionMnist.PIXELS;

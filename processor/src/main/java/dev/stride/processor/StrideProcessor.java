@@ -18,6 +18,7 @@ import javax.annotation.processing.Messager;
 import javax.annotation.processing.Processor;
 import javax.annotation.processing.RoundEnvironment;
 import javax.lang.model.SourceVersion;
+import javax.lang.model.element.AnnotationMirror;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.TypeElement;
@@ -29,6 +30,8 @@ import javax.lang.model.element.VariableElement;
  */
 @AutoService(Processor.class)
 public final class StrideProcessor extends AbstractProcessor {
+  private static final String GENERATED = "javax.annotation.processing.Generated";
+
   private final Function<NetworkModel, Report> checker;
 
   /** The processor as javac loads it. */
@@ -43,8 +46,9 @@ public final class StrideProcessor extends AbstractProcessor {
 
   @Override
   public Set<String> getSupportedAnnotationTypes() {
-    // Every layer annotation too, so that one on a field of a class without @Network is seen.
-    return Set.of("dev.stride.*");
+    // Every layer and block annotation too, so that one on a field of a class without @Network is
+    // seen; and @Generated, which the generated classes carry, so that it can be claimed.
+    return Set.of("dev.stride.*", GENERATED);
   }
 
   @Override
@@ -68,7 +72,41 @@ public final class StrideProcessor extends AbstractProcessor {
         }
       }
     }
-    // Other processors may want the annotations too.
+    return claims(annotations, round);
+  }
+
+  /**
+   * Whether to claim this round's annotations: javac's -Xlint:processing warns about unclaimed
+   * ones, which fails a strict user's -Werror build. Stride's own are always claimed; @Generated is
+   * left to others in a round where only someone else's generated code carries it.
+   */
+  private static boolean claims(Set<? extends TypeElement> annotations, RoundEnvironment round) {
+    boolean foreignGenerated = false;
+    for (TypeElement annotation : annotations) {
+      if (!annotation.getQualifiedName().contentEquals(GENERATED)) {
+        return true;
+      }
+      for (Element e : round.getElementsAnnotatedWith(annotation)) {
+        foreignGenerated |= !isStrides(e);
+      }
+    }
+    return !foreignGenerated;
+  }
+
+  /** Whether {@code e} carries {@code @Generated("dev.stride.processor.StrideProcessor")}. */
+  private static boolean isStrides(Element e) {
+    for (AnnotationMirror m : e.getAnnotationMirrors()) {
+      if (((TypeElement) m.getAnnotationType().asElement())
+          .getQualifiedName()
+          .contentEquals(GENERATED)) {
+        for (var v : m.getElementValues().entrySet()) {
+          if (v.getKey().getSimpleName().contentEquals("value")
+              && v.getValue().toString().contains(StrideProcessor.class.getName())) {
+            return true;
+          }
+        }
+      }
+    }
     return false;
   }
 

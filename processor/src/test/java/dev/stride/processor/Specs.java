@@ -66,15 +66,11 @@ final class Specs {
     return Compiler.javac().withProcessors(new StrideProcessor()).compile(files);
   }
 
-  /**
-   * Runs javac with the processor and the options of a strict build, as the parent POM's: every
-   * lint but {@code processing}, whose only complaint is that no processor claimed the annotations
-   * ({@link StrideProcessor} leaves them to other processors, see {@code GenerationTest}).
-   */
+  /** Runs javac with the processor and a strict user's options, as the parent POM's. */
   static Compilation compileStrict(JavaFileObject... files) {
     return Compiler.javac()
         .withProcessors(new StrideProcessor())
-        .withOptions("-Xlint:all,-processing", "-Werror")
+        .withOptions("-Xlint:all", "-Werror")
         .compile(files);
   }
 }

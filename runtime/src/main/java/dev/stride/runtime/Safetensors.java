@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -19,6 +20,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
 
 /**
@@ -180,7 +182,7 @@ public final class Safetensors {
 
   /** Reads and checks the header alone, without touching the tensor data. */
   public static Header readHeader(Path path) throws IOException {
-    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+    try (FileChannel channel = open(path)) {
       return readHeader(channel, path);
     }
   }
@@ -195,7 +197,7 @@ public final class Safetensors {
    * others are skipped whatever their dtype.
    */
   public static Map<String, Tensor> read(Path path, Predicate<String> include) throws IOException {
-    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+    try (FileChannel channel = open(path)) {
       Header header = readHeader(channel, path);
       Map<String, Tensor> tensors = new LinkedHashMap<>();
       ByteBuffer buffer = null;
@@ -608,7 +610,7 @@ public final class Safetensors {
     Arrays.fill(header, unpadded.length, header.length, (byte) ' ');
 
     Path target = path.toAbsolutePath();
-    Path temp = Files.createTempFile(target.getParent(), target.getFileName() + ".", ".tmp");
+    Path temp = createTemp(target);
     boolean done = false;
     try {
       try (FileChannel channel =
@@ -642,6 +644,42 @@ public final class Safetensors {
     }
   }
 
+  /**
+   * A new file beside {@code target} with the permissions a plain new file gets (the umask's), or
+   * the target's own when it exists, as an overwrite in place would keep them; {@link
+   * Files#createTempFile} would make it readable by its owner only.
+   */
+  private static Path createTemp(Path target) throws IOException {
+    if (Files.isDirectory(target)) {
+      throw fail(target, "is a directory; give save() a file name");
+    }
+    for (int attempt = 0; ; attempt++) {
+      Path temp =
+          target.resolveSibling(
+              target.getFileName()
+                  + "."
+                  + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36)
+                  + ".tmp");
+      try {
+        Files.createFile(temp);
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        if (attempt < 100) {
+          continue;
+        }
+        throw e;
+      }
+      if (Files.exists(target)
+          && Files.getFileStore(temp).supportsFileAttributeView(PosixFileAttributeView.class)) {
+        try {
+          Files.setPosixFilePermissions(temp, Files.getPosixFilePermissions(target));
+        } catch (IOException | UnsupportedOperationException e) {
+          // The umask's permissions stay, as for a new file.
+        }
+      }
+      return temp;
+    }
+  }
+
   private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
     while (buffer.hasRemaining()) {
       channel.write(buffer);
@@ -661,6 +699,14 @@ public final class Safetensors {
       }
     }
     sb.append('"');
+  }
+
+  /** Opens {@code path} for reading; a directory gets a message naming it, not a bare EISDIR. */
+  private static FileChannel open(Path path) throws IOException {
+    if (Files.isDirectory(path)) {
+      throw fail(path, "is a directory, not a safetensors file");
+    }
+    return FileChannel.open(path, StandardOpenOption.READ);
   }
 
   private static IOException fail(Path path, String message) {

@@ -5,9 +5,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -51,6 +53,7 @@ public final class WeightsFile {
    * anything else is taken for safetensors (whose reader checks it thoroughly).
    */
   public static Format detect(Path path) throws IOException {
+    checkFile(path);
     byte[] head;
     try (InputStream in = Files.newInputStream(path)) {
       head = in.readNBytes(4);
@@ -91,12 +94,86 @@ public final class WeightsFile {
    */
   public static LinkedHashMap<String, Tensor> read(Path path, NetworkDef network, WeightNames names)
       throws IOException {
-    Map<String, Tensor> file = read(path);
+    Map<String, Tensor> file;
+    Map<String, String> others = new LinkedHashMap<>();
+    if (detect(path) == Format.TORCH) {
+      TorchCheckpoint checkpoint = TorchCheckpoint.load(path);
+      file = checkpoint.tensors();
+      others.putAll(checkpoint.skipped());
+    } else {
+      for (Safetensors.Entry e : Safetensors.readHeader(path).entries()) {
+        if (!FLOAT_DTYPES.contains(e.dtype())) {
+          others.put(e.name(), e.dtype() + " tensor");
+        }
+      }
+      file = read(path);
+    }
     try {
-      return names.apply(network, file);
+      LinkedHashMap<String, Tensor> tensors = names.apply(network, file, others);
+      checkShapes(network, names, tensors);
+      return tensors;
     } catch (IOException e) {
       throw new IOException(path + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Throws an {@link IOException} naming {@code path} if it is a directory: reading one fails with
+   * the operating system's bare "Is a directory", which names nothing.
+   */
+  static void checkFile(Path path) throws IOException {
+    if (Files.isDirectory(path)) {
+      throw new IOException(path + " is a directory, not a weights file");
+    }
+  }
+
+  /** Every tensor's shape against the network's, all mismatches in one message. */
+  private static void checkShapes(
+      NetworkDef network, WeightNames names, Map<String, Tensor> tensors) throws IOException {
+    Map<String, String> fileKeyOf = new LinkedHashMap<>();
+    names.fileKeys(network).forEach((file, field) -> fileKeyOf.put(field, file));
+    List<String> wrong = new ArrayList<>();
+    for (LayerDef layer : network.layers()) {
+      for (Map.Entry<String, int[]> e : shapes(layer).entrySet()) {
+        String field = layer.name() + "." + e.getKey();
+        Tensor t = tensors.get(field);
+        if (t != null && !Arrays.equals(t.shape(), e.getValue())) {
+          String file = fileKeyOf.get(field);
+          wrong.add(
+              "tensor '"
+                  + file
+                  + "'"
+                  + (file.equals(field) ? "" : " (" + field + ")")
+                  + " has shape "
+                  + Arrays.toString(t.shape())
+                  + ", expected "
+                  + Arrays.toString(e.getValue()));
+        }
+      }
+    }
+    if (!wrong.isEmpty()) {
+      throw new IOException(network.name() + " weights do not fit: " + String.join("; ", wrong));
+    }
+  }
+
+  /** A layer's tensors' shapes in PyTorch's layouts, by suffix. */
+  private static Map<String, int[]> shapes(LayerDef layer) {
+    Map<String, int[]> shapes = new LinkedHashMap<>();
+    if (layer instanceof LayerDef.Conv2d c) {
+      int out = c.out().channels();
+      shapes.put(
+          "weight", new int[] {out, c.in().channels() / c.groups(), c.kernelH(), c.kernelW()});
+      shapes.put("bias", new int[] {out});
+    } else if (layer instanceof LayerDef.Linear l) {
+      shapes.put("weight", new int[] {l.out().size(), l.in().size()});
+      shapes.put("bias", new int[] {l.out().size()});
+    } else if (layer instanceof LayerDef.BatchNorm) {
+      int c = layer.in().channels();
+      for (String suffix : WeightNames.suffixes(layer)) {
+        shapes.put(suffix, new int[] {c});
+      }
+    }
+    return shapes;
   }
 
   private static boolean startsWith(byte[] bytes, byte[] prefix) {

@@ -100,7 +100,22 @@ final class StateDictUnpickler {
         + qualified
         + "' from "
         + source
-        + ": only state_dict contents (tensors, OrderedDict) are allowed";
+        + ": only state_dict contents (tensors, OrderedDict) are allowed"
+        + wholeModelHint(qualified);
+  }
+
+  /**
+   * For a class, which is what torch.save(model) pickles (torch.nn.modules..., __main__.Net), how
+   * to save what Stride reads instead; nothing for a function such as posix.system.
+   */
+  static String wholeModelHint(String qualified) {
+    String name = qualified.substring(qualified.lastIndexOf('.') + 1);
+    boolean isClass = !name.isEmpty() && Character.isUpperCase(name.charAt(0));
+    if (!isClass && !qualified.startsWith("torch.nn.")) {
+      return "";
+    }
+    return ". If this file is a whole model saved with torch.save(model), save its state_dict"
+        + " instead: torch.save(model.state_dict(), path)";
   }
 
   private Object run() throws IOException {
@@ -365,7 +380,8 @@ final class StateDictUnpickler {
         + what
         + " with "
         + opcode
-        + ": only state_dict contents (tensors, OrderedDict) are allowed";
+        + ": only state_dict contents (tensors, OrderedDict) are allowed"
+        + (cls instanceof Global g ? wholeModelHint(g.qualified()) : "");
   }
 
   private void putAll(int at, PyDict dict, List<Object> items) throws IOException {

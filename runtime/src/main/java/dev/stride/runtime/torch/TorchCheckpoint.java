@@ -44,7 +44,8 @@ import java.util.zip.ZipFile;
  * such as BatchNorm's int64 {@code num_batches_tracked}, are not returned: {@link #load} lists them
  * in {@link #skipped()}. Non-tensor values (numbers, strings) are skipped the same way, and a dict
  * nested in the checkpoint, such as {@code {'model': state_dict, 'epoch': 3}}, contributes its
- * tensors under dotted keys ({@code model.0.weight}).
+ * tensors under dotted keys ({@code model.0.weight}); entries of a nested dict whose keys are not
+ * strings, such as an optimizer's state keyed by parameter index, are skipped.
  *
  * <p>Every problem is an {@link IOException} naming the file and, where there is one, the tensor: a
  * truncated or corrupt archive, a missing or short storage, sizes or strides beyond the storage, a
@@ -139,6 +140,10 @@ public final class TorchCheckpoint {
 
   /** Whether {@code path} starts like a legacy (pre-1.6) torch.save file. */
   static boolean isLegacy(Path path) throws IOException {
+    if (Files.isDirectory(path)) {
+      // Reading one fails with the system's bare "Is a directory", which names nothing.
+      throw new IOException(path + " is a directory, not a torch.save file");
+    }
     try (InputStream in = Files.newInputStream(path)) {
       return Arrays.equals(in.readNBytes(LEGACY_MAGIC.length), LEGACY_MAGIC);
     }
@@ -261,6 +266,11 @@ public final class TorchCheckpoint {
         throw fail("dicts nested more than " + MAX_DEPTH + " deep at '" + keyPrefix + "'");
       }
       for (Map.Entry<Object, Object> e : dict.items.entrySet()) {
+        if (!(e.getKey() instanceof String) && depth > 0) {
+          // An optimizer's state, keyed by parameter index, in a training checkpoint: no weights.
+          skipped.put(keyPrefix + e.getKey(), "entry with a non-string key");
+          continue;
+        }
         if (!(e.getKey() instanceof String k)) {
           throw fail(
               "key "

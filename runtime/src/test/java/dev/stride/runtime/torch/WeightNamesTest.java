@@ -118,7 +118,8 @@ class WeightNamesTest {
     assertTrue(m.contains("unexpected: 8 (features.0.weight, features.0.bias,"), m);
     assertTrue(m.contains("expected keys: 8 (conv.weight, conv.bias,"), m);
     assertTrue(m.contains("found keys: 8 (features.0.weight,"), m);
-    assertTrue(m.contains("try WeightNames.sequential()"), m);
+    assertTrue(
+        m.contains("these names fit the file: try WeightNames.sequential(\"features.\")"), m);
   }
 
   @Test
