@@ -98,6 +98,9 @@ public final class VectorKernels implements Kernels {
     if (w != null) {
       return VectorWinograd.prepareBest(g, w, weight, bias, activation);
     }
+    if (VectorDepthwise.suits(g)) {
+      return VectorDepthwise.prepare(g, weight, bias, activation);
+    }
     return VectorConvolution.prepare(g, weight, bias, activation);
   }
 

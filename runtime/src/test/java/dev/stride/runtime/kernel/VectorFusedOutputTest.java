@@ -161,6 +161,16 @@ class VectorFusedOutputTest {
   }
 
   @Test
+  void depthwisePaths() {
+    Random r = new Random(7);
+    int[] batches = {1, 3};
+    conv(r, geometry(7, 13, 7, 3, 1, 1, 1, 7), batches, VectorLayers::depthwise, "depthwise");
+    conv(r, geometry(6, 31, 12, 3, 2, 1, 1, 6), batches, VectorLayers::depthwise, "multiplier");
+    conv(r, geometry(8, 9, 8, 3, 1, 2, 2, 2), batches, VectorLayers::depthwise, "grouped");
+    conv(r, geometry(32, 40, 32, 3, 1, 1, 1, 32), new int[] {2}, VectorLayers::depthwise, "big");
+  }
+
+  @Test
   void winogradPaths() {
     Random r = new Random(3);
     int[] batches = {1, 3};
