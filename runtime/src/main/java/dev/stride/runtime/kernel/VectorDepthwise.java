@@ -44,11 +44,26 @@ final class VectorDepthwise {
    */
   static final int MAX_CHANNELS_PER_GROUP = 16;
 
+  /**
+   * {@code -Dstride.depthwise=false} turns this path off (it is on unless the property says
+   * otherwise); grouped convolutions then take the im2col GEMM.
+   */
+  static final String PROPERTY = "stride.depthwise";
+
+  private static final boolean ENABLED = enabled(System.getProperty(PROPERTY));
+
   private VectorDepthwise() {}
 
-  /** Whether {@code g} runs best here: grouped, with few input channels per group. */
+  static boolean enabled(String property) {
+    return property == null || Boolean.parseBoolean(property);
+  }
+
+  /**
+   * Whether the vector kernels run {@code g} here: grouped, with few input channels per group, and
+   * the path not switched off by {@link #PROPERTY}.
+   */
   static boolean suits(Conv2dGeometry g) {
-    return g.groups() > 1 && g.inChannels() / g.groups() <= MAX_CHANNELS_PER_GROUP;
+    return ENABLED && g.groups() > 1 && g.inChannels() / g.groups() <= MAX_CHANNELS_PER_GROUP;
   }
 
   /**

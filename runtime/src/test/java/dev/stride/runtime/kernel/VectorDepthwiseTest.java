@@ -3,6 +3,7 @@ package dev.stride.runtime.kernel;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.Method;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -104,13 +105,38 @@ class VectorDepthwiseTest {
 
   @Test
   void chosenForGroupedLayersWithFewChannelsPerGroup() {
-    assertTrue(
-        VectorDepthwise.suits(new Conv2dGeometry(32, 9, 9, 32, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1, 32)));
-    assertTrue(
-        VectorDepthwise.suits(new Conv2dGeometry(8, 9, 9, 24, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1, 8)));
-    assertFalse(
-        VectorDepthwise.suits(new Conv2dGeometry(8, 9, 9, 24, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1)));
-    assertFalse(
-        VectorDepthwise.suits(new Conv2dGeometry(256, 9, 9, 256, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1, 2)));
+    Kernels vector = KernelProvider.loadVectorKernels().orElseThrow();
+    float[] weight = new float[256 * 128 * 9];
+    String depthwise = "dev.stride.runtime.kernel.VectorDepthwise";
+    // Depthwise, a channel multiplier, and groups of 16 channels: here.
+    for (Conv2dGeometry g :
+        new Conv2dGeometry[] {
+          new Conv2dGeometry(32, 9, 9, 32, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1, 32),
+          new Conv2dGeometry(8, 9, 9, 24, 5, 5, 3, 3, 2, 2, 1, 1, 1, 1, 8),
+          new Conv2dGeometry(64, 9, 9, 64, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1, 4)
+        }) {
+      String type = vector.prepareConv2d(g, weight, null, Activation.NONE).getClass().getName();
+      assertTrue(type.startsWith(depthwise), g + " took " + type);
+    }
+    // No groups, or many channels per group: the GEMM.
+    for (Conv2dGeometry g :
+        new Conv2dGeometry[] {
+          new Conv2dGeometry(8, 9, 9, 24, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1, 1),
+          new Conv2dGeometry(256, 9, 9, 256, 9, 9, 3, 3, 1, 1, 1, 1, 1, 1, 2)
+        }) {
+      String type = vector.prepareConv2d(g, weight, null, Activation.NONE).getClass().getName();
+      assertFalse(type.startsWith(depthwise), g + " took " + type);
+    }
+  }
+
+  @Test
+  void switchedOffOnlyByFalse() throws ReflectiveOperationException {
+    Method enabled =
+        Class.forName("dev.stride.runtime.kernel.VectorDepthwise")
+            .getDeclaredMethod("enabled", String.class);
+    enabled.setAccessible(true);
+    assertTrue((boolean) enabled.invoke(null, (Object) null));
+    assertTrue((boolean) enabled.invoke(null, "true"));
+    assertFalse((boolean) enabled.invoke(null, "false"));
   }
 }
