@@ -52,6 +52,16 @@ final class VectorLayers {
         act);
   }
 
+  static PreparedLayer depthwise(Conv2dGeometry g, float[] weight, float[] bias, Activation act) {
+    return call(
+        "dev.stride.runtime.kernel.VectorDepthwise",
+        new Class<?>[] {Conv2dGeometry.class, float[].class, float[].class, Activation.class},
+        g,
+        weight,
+        bias,
+        act);
+  }
+
   /** The Winograd layer for {@code w}, whatever {@link WinogradMatrices#choose} would say. */
   static PreparedLayer winograd(
       Conv2dGeometry g, WinogradMatrices w, float[] weight, float[] bias, Activation act) {
