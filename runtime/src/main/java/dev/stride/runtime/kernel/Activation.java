@@ -9,6 +9,8 @@ public enum Activation {
   NONE,
   /** {@code max(x, 0)}; NaN stays NaN. */
   RELU,
+  /** {@code min(max(x, 0), 6)}, as MobileNetV2's {@code nn.ReLU6}; NaN stays NaN. */
+  RELU6,
   /** {@code 1 / (1 + exp(-x))}. */
   SIGMOID,
   /** {@code tanh(x)}. */
@@ -19,8 +21,20 @@ public enum Activation {
     switch (this) {
       case NONE -> {}
       case RELU -> kernels.relu(x, length);
+      case RELU6 -> kernels.relu6(x, length);
       case SIGMOID -> kernels.sigmoid(x, length);
       case TANH -> kernels.tanh(x, length);
     }
+  }
+
+  /** This activation of one value, as the scalar kernels compute it. */
+  public float apply(float x) {
+    return switch (this) {
+      case NONE -> x;
+      case RELU -> x < 0f ? 0f : x;
+      case RELU6 -> x < 0f ? 0f : x > 6f ? 6f : x;
+      case SIGMOID -> (float) (1.0 / (1.0 + Math.exp(-(double) x)));
+      case TANH -> (float) Math.tanh(x);
+    };
   }
 }

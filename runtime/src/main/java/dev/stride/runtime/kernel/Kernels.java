@@ -53,6 +53,33 @@ public interface Kernels {
   /** {@code x[i] = max(x[i], 0)} for {@code i < length}, in place; NaN stays NaN. */
   void relu(float[] x, int length);
 
+  /**
+   * {@code x[i] = min(max(x[i], 0), 6)} for {@code i < length}, in place; NaN stays NaN. The
+   * default is {@link ScalarKernels}'.
+   */
+  default void relu6(float[] x, int length) {
+    ScalarKernels.INSTANCE.relu6(x, length);
+  }
+
+  /**
+   * Elementwise sum with an activation, {@code out[i] = act(a[i] + b[i])} for {@code i < length}: a
+   * residual Add that could not be fused into a layer's output pass. {@code out} may be {@code a}
+   * or {@code b}. The default is {@link ScalarKernels}'.
+   */
+  default void add(float[] a, float[] b, float[] out, int length, Activation act) {
+    ScalarKernels.INSTANCE.add(a, b, out, length, act);
+  }
+
+  /**
+   * Copies {@code src (N, channels, spatial)} into channels {@code [dstOffset, dstOffset +
+   * channels)} of {@code dst (N, dstChannels, spatial)}, leaving its other channels: a Concat
+   * operand that could not be written in place. The default is {@link ScalarKernels}'.
+   */
+  default void copyChannels(
+      float[] src, int n, int channels, int spatial, float[] dst, int dstOffset, int dstChannels) {
+    ScalarKernels.INSTANCE.copyChannels(src, n, channels, spatial, dst, dstOffset, dstChannels);
+  }
+
   /** {@code x[i] = 1 / (1 + exp(-x[i]))} for {@code i < length}, in place. */
   void sigmoid(float[] x, int length);
 
@@ -76,16 +103,17 @@ public interface Kernels {
    * A convolution with its weights prepared once; its output pass adds {@code bias} (may be null)
    * and applies {@code activation}. The arrays are not modified and may be kept.
    *
-   * <p>The default runs {@link #conv2d} and then the activation; fast implementations pack the
-   * weights here.
+   * <p>The default runs {@link #conv2d} and then the activation ({@link PreparedLayer#unfused});
+   * fast implementations pack the weights here.
    */
   default PreparedLayer prepareConv2d(
       Conv2dGeometry g, float[] weight, float[] bias, Activation activation) {
-    int outSize = g.outChannels() * g.outHeight() * g.outWidth();
-    return (input, n, output) -> {
-      conv2d(input, n, g, weight, bias, output);
-      activation.apply(this, output, n * outSize);
-    };
+    return PreparedLayer.unfused(
+        this,
+        g.outChannels(),
+        g.outHeight() * g.outWidth(),
+        activation,
+        (input, n, output) -> conv2d(input, n, g, weight, bias, output));
   }
 
   /**
@@ -94,9 +122,11 @@ public interface Kernels {
    */
   default PreparedLayer prepareLinear(
       int inFeatures, int outFeatures, float[] weight, float[] bias, Activation activation) {
-    return (input, n, output) -> {
-      linear(input, n, inFeatures, weight, bias, outFeatures, output);
-      activation.apply(this, output, n * outFeatures);
-    };
+    return PreparedLayer.unfused(
+        this,
+        outFeatures,
+        1,
+        activation,
+        (input, n, output) -> linear(input, n, inFeatures, weight, bias, outFeatures, output));
   }
 }

@@ -14,4 +14,38 @@ public interface PreparedLayer {
    * distinct; arrays may be longer than needed.
    */
   void run(float[] input, int n, float[] output);
+
+  /**
+   * Computes {@code n} samples into channels {@code [outChannelOffset, outChannelOffset + OC)} of
+   * {@code output (N, outChannels, ...)} (a Concat's slice; a flat layer's channels are its
+   * features), adding {@code residual (N, OC, ...)} (may be null) after the bias and before the
+   * activation: {@code out = act(layer(x) + bias + residual)}. The other channels of {@code output}
+   * are left as they are; {@code residual} may not be {@code output}.
+   *
+   * <p>Every layer that {@link Kernels#prepareConv2d} and {@link Kernels#prepareLinear} return
+   * implements this, the fast ones in their output pass and the others through {@link #unfused}; a
+   * bare lambda knows neither its sizes nor its activation, so this default can only refuse.
+   */
+  default void run(
+      float[] input,
+      int n,
+      float[] output,
+      int outChannelOffset,
+      int outChannels,
+      float[] residual) {
+    throw new UnsupportedOperationException(
+        "this layer cannot write into a channel slice or add a residual; wrap it with"
+            + " PreparedLayer.unfused");
+  }
+
+  /**
+   * A layer from {@code plain}, which computes {@code (N, OC, spatial)} without activation, that
+   * applies {@code activation} with {@code kernels}; its slice/residual {@link #run(float[], int,
+   * float[], int, int, float[]) run} goes through a scratch array: correct, but a pass more than a
+   * fused output pass.
+   */
+  static PreparedLayer unfused(
+      Kernels kernels, int outChannels, int spatial, Activation activation, PreparedLayer plain) {
+    return new UnfusedLayer(kernels, outChannels, spatial, activation, plain);
+  }
 }

@@ -230,6 +230,37 @@ public final class ScalarKernels implements Kernels {
 
   // x (L) -> x (L)
   @Override
+  public void relu6(float[] x, int length) {
+    for (int i = 0; i < length; i++) {
+      if (x[i] < 0f) { // compares, not min/max, so NaN stays NaN as in relu
+        x[i] = 0f;
+      } else if (x[i] > 6f) {
+        x[i] = 6f;
+      }
+    }
+  }
+
+  // a (L), b (L) -> out (L)
+  @Override
+  public void add(float[] a, float[] b, float[] out, int length, Activation act) {
+    for (int i = 0; i < length; i++) {
+      out[i] = act.apply(a[i] + b[i]);
+    }
+  }
+
+  // src (N, C, S) -> dst (N, DC, S) at channels [offset, offset + C)
+  @Override
+  public void copyChannels(
+      float[] src, int n, int channels, int spatial, float[] dst, int dstOffset, int dstChannels) {
+    Slices.check(channels, dstOffset, dstChannels);
+    int block = channels * spatial;
+    for (int s = 0; s < n; s++) {
+      System.arraycopy(src, s * block, dst, (s * dstChannels + dstOffset) * spatial, block);
+    }
+  }
+
+  // x (L) -> x (L)
+  @Override
   public void sigmoid(float[] x, int length) {
     for (int i = 0; i < length; i++) {
       x[i] = (float) (1.0 / (1.0 + Math.exp(-(double) x[i])));

@@ -196,6 +196,22 @@ final class VectorConvolution {
 
     @Override
     public void run(float[] input, int n, float[] output) {
+      run(input, n, output, 0, g.outChannels(), null);
+    }
+
+    @Override
+    public void run(
+        float[] input,
+        int n,
+        float[] output,
+        int outChannelOffset,
+        int outChannels,
+        float[] residual) {
+      Slices.check(g.outChannels(), outChannelOffset, outChannels);
+      int plane = g.outHeight() * g.outWidth();
+      // Sample s, channel oc of the layer lands at s * outStride + outOff + oc * plane.
+      int outStride = outChannels * plane;
+      int outOff = outChannelOffset * plane;
       long columns = (long) n * g.outHeight() * g.outWidth();
       int tiles = Math.toIntExact((columns + NR - 1) / NR);
       int units = groups * tiles;
@@ -217,16 +233,39 @@ final class VectorConvolution {
         boolean squashLater = tileActivation != activation;
         if (chunks == 1) {
           // On this thread, without a task object (LeNet at batch 1).
-          wideChunk(input, output, n, 0, 1, wideTiles, squashLater, tileActivation);
+          wideChunk(
+              input,
+              output,
+              outStride,
+              outOff,
+              residual,
+              n,
+              0,
+              1,
+              wideTiles,
+              squashLater,
+              tileActivation);
         } else {
           Parallel.forEach(
               chunks,
-              i -> wideChunk(input, output, n, i, chunks, wideTiles, squashLater, tileActivation));
+              i ->
+                  wideChunk(
+                      input,
+                      output,
+                      outStride,
+                      outOff,
+                      residual,
+                      n,
+                      i,
+                      chunks,
+                      wideTiles,
+                      squashLater,
+                      tileActivation));
         }
         return;
       }
       if (threads == 1 || flops < INLINE_FLOPS) {
-        compute(input, n, output, tiles, 0, units, 0, panels);
+        compute(input, n, output, outStride, outOff, residual, tiles, 0, units, 0, panels);
         return;
       }
       // Four column chunks per thread let the pool even out uneven chunks; splitting weight panels
@@ -240,7 +279,7 @@ final class VectorConvolution {
             i -> {
               int from = (int) ((long) units * i / target);
               int to = (int) ((long) units * (i + 1) / target);
-              compute(input, n, output, tiles, from, to, 0, panels);
+              compute(input, n, output, outStride, outOff, residual, tiles, from, to, 0, panels);
             });
       } else {
         // Too few tiles (batch 1 on a 12 x 12 output): also split the weight panels.
@@ -252,7 +291,8 @@ final class VectorConvolution {
               int chunk = i % rowChunks;
               int from = panels * chunk / rowChunks;
               int to = panels * (chunk + 1) / rowChunks;
-              compute(input, n, output, tiles, unit, unit + 1, from, to);
+              compute(
+                  input, n, output, outStride, outOff, residual, tiles, unit, unit + 1, from, to);
             });
       }
     }
@@ -265,6 +305,9 @@ final class VectorConvolution {
     private void wideChunk(
         float[] input,
         float[] output,
+        int outStride,
+        int outOff,
+        float[] residual,
         int n,
         int i,
         int chunks,
@@ -281,11 +324,11 @@ final class VectorConvolution {
         from = (int) (units * i / chunks);
         to = (int) (units * (i + 1) / chunks);
       }
-      computeWide(input, output, wideTiles, from, to, tileActivation);
+      computeWide(input, output, outStride, outOff, residual, wideTiles, from, to, tileActivation);
       if (squashLater) {
-        int size = g.outputSize();
-        VectorGemm.squash(
-            output, from / wideTiles * size, (to - from) / wideTiles * size, activation);
+        for (int sample = from / wideTiles; sample < to / wideTiles; sample++) {
+          VectorGemm.squash(output, sample * outStride + outOff, g.outputSize(), activation);
+        }
       }
     }
 
@@ -294,6 +337,9 @@ final class VectorConvolution {
         float[] input,
         int n,
         float[] output,
+        int outStride,
+        int outOff,
+        float[] residual,
         int tiles,
         int unitFrom,
         int unitTo,
@@ -371,7 +417,20 @@ final class VectorConvolution {
           }
         }
         for (int t = 0; t < count; t++) {
-          store(s, t * SEG, segCount[t], c, t * NR, ldc, panelFrom, panelTo, group, output);
+          store(
+              s,
+              t * SEG,
+              segCount[t],
+              c,
+              t * NR,
+              ldc,
+              panelFrom,
+              panelTo,
+              group,
+              output,
+              outStride,
+              outOff,
+              residual);
         }
       }
     }
@@ -381,7 +440,15 @@ final class VectorConvolution {
      * tileActivation} applied in the output pass; see {@link #wide}.
      */
     private void computeWide(
-        float[] input, float[] output, int wideTiles, int from, int to, Activation tileActivation) {
+        float[] input,
+        float[] output,
+        int outStride,
+        int outOff,
+        float[] residual,
+        int wideTiles,
+        int from,
+        int to,
+        Activation tileActivation) {
       VectorGemm.Scratch s = VectorGemm.SCRATCH.get();
       int padSample = channelsPerGroup * g.strideHeight() * g.strideWidth() * rowH * rowW;
       // The last tile's unused columns read past the sample, by less than NR + rowW (the column
@@ -455,8 +522,30 @@ final class VectorConvolution {
         int oyTo = Math.min(oh, (col0 + width + rowW - 1) / rowW);
         for (int r = 0; r < outPerGroup; r++) {
           float bv = bias == null ? 0f : bias[r];
+          int outBase = sample * outStride + outOff + r * plane;
+          if (residual != null) {
+            // The residual is laid out as the output, not as C's rows: the pass goes row by row.
+            int resBase = sample * g.outputSize() + r * plane;
+            for (int oy = oyFrom; oy < oyTo; oy++) {
+              int x0 = Math.max(col0, oy * rowW);
+              int x1 = Math.min(col0 + width, oy * rowW + ow);
+              if (x0 < x1) {
+                int at = oy * ow + (x0 - oy * rowW);
+                VectorEpilogue.biasResidualActivate(
+                    c,
+                    r * width + x0 - col0,
+                    output,
+                    outBase + at,
+                    x1 - x0,
+                    bv,
+                    residual,
+                    resBase + at,
+                    tileActivation);
+              }
+            }
+            continue;
+          }
           VectorGemm.biasActivate(c, r * width, c, r * width, width, bv, tileActivation);
-          int outBase = sample * g.outputSize() + r * plane;
           for (int oy = oyFrom; oy < oyTo; oy++) {
             int x0 = Math.max(col0, oy * rowW);
             int x1 = Math.min(col0 + width, oy * rowW + ow);
@@ -633,7 +722,10 @@ final class VectorConvolution {
       }
     }
 
-    /** The output pass: bias + activation from the C tile into (N, OC, OH, OW). */
+    /**
+     * The output pass: bias (+ residual) + activation from the C tile into channels of (N,
+     * outChannels, OH, OW).
+     */
     private void store(
         VectorGemm.Scratch s,
         int base,
@@ -644,7 +736,10 @@ final class VectorConvolution {
         int panelFrom,
         int panelTo,
         int group,
-        float[] output) {
+        float[] output,
+        int outStride,
+        int outOff,
+        float[] residual) {
       int plane = g.outHeight() * g.outWidth();
       int rowTo = Math.min(panelTo * MR, outPerGroup);
       for (int r = panelFrom * MR; r < rowTo; r++) {
@@ -661,13 +756,16 @@ final class VectorConvolution {
             q1++;
           }
           int j0 = s.segJ[q] - s.segJ[base];
-          VectorGemm.biasActivate(
+          int at = oc * plane + s.segPos[q];
+          VectorEpilogue.store(
               c,
               cRow + j0,
               output,
-              sample * g.outputSize() + oc * plane + s.segPos[q],
+              sample * outStride + outOff + at,
               s.segJ[q1] - s.segJ[q],
               bv,
+              residual,
+              sample * g.outputSize() + at,
               activation);
           q = q1;
         }

@@ -1,6 +1,7 @@
 package dev.stride.runtime.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -624,6 +625,12 @@ final class VectorGemm {
         FloatVector v = FloatVector.fromArray(SPECIES, src, srcOff + i).add(bias);
         v.blend(0f, v.lt(0f)).intoArray(dst, dstOff + i);
       }
+    } else if (act == Activation.RELU6) {
+      for (; i < bound; i += L) {
+        FloatVector v = FloatVector.fromArray(SPECIES, src, srcOff + i).add(bias);
+        v = v.blend(0f, v.lt(0f));
+        v.blend(6f, v.compare(VectorOperators.GT, 6f)).intoArray(dst, dstOff + i);
+      }
     } else {
       for (; i < bound; i += L) {
         FloatVector.fromArray(SPECIES, src, srcOff + i).add(bias).intoArray(dst, dstOff + i);
@@ -640,6 +647,9 @@ final class VectorGemm {
       // microKernel).
       if (act == Activation.RELU) {
         v.blend(0f, v.lt(0f)).intoArray(t, 0);
+      } else if (act == Activation.RELU6) {
+        FloatVector z = v.blend(0f, v.lt(0f));
+        z.blend(6f, z.compare(VectorOperators.GT, 6f)).intoArray(t, 0);
       } else {
         v.intoArray(t, 0);
       }
@@ -674,6 +684,14 @@ final class VectorGemm {
                 .add(FloatVector.fromArray(SPECIES, bias, biasOff + i));
         v.blend(0f, v.lt(0f)).intoArray(dst, dstOff + i);
       }
+    } else if (act == Activation.RELU6) {
+      for (; i < bound; i += L) {
+        FloatVector v =
+            FloatVector.fromArray(SPECIES, src, srcOff + i)
+                .add(FloatVector.fromArray(SPECIES, bias, biasOff + i));
+        v = v.blend(0f, v.lt(0f));
+        v.blend(6f, v.compare(VectorOperators.GT, 6f)).intoArray(dst, dstOff + i);
+      }
     } else {
       for (; i < bound; i += L) {
         FloatVector.fromArray(SPECIES, src, srcOff + i)
@@ -691,6 +709,9 @@ final class VectorGemm {
           FloatVector.fromArray(SPECIES, t, 0).add(FloatVector.fromArray(SPECIES, t, L));
       if (act == Activation.RELU) {
         v.blend(0f, v.lt(0f)).intoArray(t, 0);
+      } else if (act == Activation.RELU6) {
+        FloatVector z = v.blend(0f, v.lt(0f));
+        z.blend(6f, z.compare(VectorOperators.GT, 6f)).intoArray(t, 0);
       } else {
         v.intoArray(t, 0);
       }

@@ -134,6 +134,92 @@ public final class VectorKernels implements Kernels {
 
   // x (L) -> x (L)
   @Override
+  public void relu6(float[] x, int length) {
+    inChunks(length, (from, to) -> relu6(x, from, to));
+  }
+
+  /** ReLU6 on {@code x[from, to)}: compares and blends, so NaN stays NaN as in {@link #relu}. */
+  static void relu6(float[] x, int from, int to) {
+    int i = from;
+    for (int bound = from + SPECIES.loopBound(to - from); i < bound; i += LANES) {
+      FloatVector v = FloatVector.fromArray(SPECIES, x, i);
+      v = v.blend(0f, v.lt(0f));
+      v.blend(6f, v.compare(VectorOperators.GT, 6f)).intoArray(x, i);
+    }
+    for (; i < to; i++) {
+      if (x[i] < 0f) {
+        x[i] = 0f;
+      } else if (x[i] > 6f) {
+        x[i] = 6f;
+      }
+    }
+  }
+
+  // a (L), b (L) -> out (L)
+  @Override
+  public void add(float[] a, float[] b, float[] out, int length, Activation act) {
+    inChunks(length, (from, to) -> add(a, b, out, from, to, act));
+  }
+
+  /**
+   * {@code out[i] = act(a[i] + b[i])} on {@code [from, to)}: the sum and ReLU/ReLU6 in one loop,
+   * sigmoid and tanh in a pass of their own over the stored sums, as in the GEMMs' output pass.
+   */
+  static void add(float[] a, float[] b, float[] out, int from, int to, Activation act) {
+    int i = from;
+    int bound = from + SPECIES.loopBound(to - from);
+    if (act == Activation.RELU) {
+      for (; i < bound; i += LANES) {
+        FloatVector v =
+            FloatVector.fromArray(SPECIES, a, i).add(FloatVector.fromArray(SPECIES, b, i));
+        v.blend(0f, v.lt(0f)).intoArray(out, i);
+      }
+    } else if (act == Activation.RELU6) {
+      for (; i < bound; i += LANES) {
+        FloatVector v =
+            FloatVector.fromArray(SPECIES, a, i).add(FloatVector.fromArray(SPECIES, b, i));
+        v = v.blend(0f, v.lt(0f));
+        v.blend(6f, v.compare(VectorOperators.GT, 6f)).intoArray(out, i);
+      }
+    } else {
+      for (; i < bound; i += LANES) {
+        FloatVector.fromArray(SPECIES, a, i)
+            .add(FloatVector.fromArray(SPECIES, b, i))
+            .intoArray(out, i);
+      }
+    }
+    for (; i < to; i++) {
+      float v = a[i] + b[i];
+      if (act == Activation.RELU || act == Activation.RELU6) {
+        v = act.apply(v);
+      }
+      out[i] = v;
+    }
+    VectorGemm.squash(out, from, to - from, act);
+  }
+
+  // src (N, C, S) -> dst (N, DC, S) at channels [offset, offset + C)
+  @Override
+  public void copyChannels(
+      float[] src, int n, int channels, int spatial, float[] dst, int dstOffset, int dstChannels) {
+    Slices.check(channels, dstOffset, dstChannels);
+    int block = channels * spatial;
+    // Split over the flat source, so one large sample is shared by the threads as well.
+    inChunks(
+        n * block,
+        (from, to) -> {
+          while (from < to) {
+            int s = from / block;
+            int at = from - s * block;
+            int len = Math.min(to - from, block - at);
+            System.arraycopy(src, from, dst, (s * dstChannels + dstOffset) * spatial + at, len);
+            from += len;
+          }
+        });
+  }
+
+  // x (L) -> x (L)
+  @Override
   public void sigmoid(float[] x, int length) {
     inChunks(length, (from, to) -> sigmoid(x, from, to));
   }

@@ -90,13 +90,28 @@ final class VectorLinear {
 
     @Override
     public void run(float[] input, int n, float[] output) {
+      run(input, n, output, 0, of, null);
+    }
+
+    @Override
+    public void run(
+        float[] input,
+        int n,
+        float[] output,
+        int outFeatureOffset,
+        int outFeatures,
+        float[] residual) {
+      Slices.check(of, outFeatureOffset, outFeatures);
+      // Sample s's feature o lands at s * outFeatures + outFeatureOffset + o.
+      int stride = outFeatures;
+      int off = outFeatureOffset;
       int panels = (n + MR - 1) / MR;
       int rowChunks = (panels + PANELS_PER_TASK - 1) / PANELS_PER_TASK;
       double flops = 2.0 * n * f * of;
       int threads = Parallel.threads();
       if (threads == 1 || flops < VectorConvolution.INLINE_FLOPS) {
         for (int rc = 0; rc < rowChunks; rc++) {
-          compute(input, n, output, rc, rowChunks, 0, tiles);
+          compute(input, n, output, stride, off, residual, rc, rowChunks, 0, tiles);
         }
       } else {
         // Weight tiles split evenly; with many samples, sample chunks too.
@@ -110,6 +125,9 @@ final class VectorLinear {
                   input,
                   n,
                   output,
+                  stride,
+                  off,
+                  residual,
                   rc,
                   rowChunks,
                   tiles * cc / colChunks,
@@ -117,13 +135,27 @@ final class VectorLinear {
             });
       }
       if (tileActivation != activation) {
-        VectorGemm.squash(output, 0, n * of, activation);
+        if (stride == of) {
+          VectorGemm.squash(output, off, n * of, activation);
+        } else {
+          for (int sample = 0; sample < n; sample++) {
+            VectorGemm.squash(output, sample * stride + off, of, activation);
+          }
+        }
       }
     }
 
     /** Few samples: one row kernel per sample straight from the input, no padding to 8 rows. */
     private void computeRows(
-        float[] input, int n, float[] output, int tileFrom, int tileTo, VectorGemm.Scratch s) {
+        float[] input,
+        int n,
+        float[] output,
+        int stride,
+        int off,
+        float[] residual,
+        int tileFrom,
+        int tileTo,
+        VectorGemm.Scratch s) {
       float[] c = s.c(n * NR);
       if (n == 1) {
         // Eight weight streams per panel, then the few k left over on one.
@@ -139,8 +171,17 @@ final class VectorLinear {
             VectorGemm.rowKernel(input, rest, packed, bOff + rest * NR, f - rest, c, 0);
           }
           int o0 = t * NR;
-          VectorGemm.biasActivate(
-              c, 0, output, o0, Math.min(NR, of - o0), bias, o0, tileActivation);
+          VectorEpilogue.store(
+              c,
+              0,
+              output,
+              off + o0,
+              Math.min(NR, of - o0),
+              bias,
+              o0,
+              residual,
+              o0,
+              tileActivation);
         }
         return;
       }
@@ -157,7 +198,17 @@ final class VectorLinear {
         int o0 = t * NR;
         int width = Math.min(NR, of - o0);
         for (int r = 0; r < n; r++) {
-          VectorGemm.biasActivate(c, r * NR, output, r * of + o0, width, bias, o0, tileActivation);
+          VectorEpilogue.store(
+              c,
+              r * NR,
+              output,
+              r * stride + off + o0,
+              width,
+              bias,
+              o0,
+              residual,
+              r * of + o0,
+              tileActivation);
         }
       }
     }
@@ -166,6 +217,9 @@ final class VectorLinear {
         float[] input,
         int n,
         float[] output,
+        int stride,
+        int off,
+        float[] residual,
         int rowChunk,
         int rowChunks,
         int tileFrom,
@@ -178,7 +232,7 @@ final class VectorLinear {
       }
       VectorGemm.Scratch s = VectorGemm.SCRATCH.get();
       if (n < ROW_KERNEL_BELOW) {
-        computeRows(input, n, output, tileFrom, tileTo, s);
+        computeRows(input, n, output, stride, off, residual, tileFrom, tileTo, s);
         return;
       }
       int count = panelTo - panelFrom;
@@ -202,8 +256,17 @@ final class VectorLinear {
         int o0 = t * NR;
         int width = Math.min(NR, of - o0);
         for (int r = 0; r < rows; r++) {
-          VectorGemm.biasActivate(
-              c, r * NR, output, (rowFrom + r) * of + o0, width, bias, o0, tileActivation);
+          VectorEpilogue.store(
+              c,
+              r * NR,
+              output,
+              (rowFrom + r) * stride + off + o0,
+              width,
+              bias,
+              o0,
+              residual,
+              (rowFrom + r) * of + o0,
+              tileActivation);
         }
       }
     }

@@ -70,10 +70,18 @@ final class VectorWinograd {
     final int[] column = new int[NR];
     final int[] length = new int[NR];
     final int[] out = new int[NR];
+    final int[] sample = new int[NR];
     final int[] rows = new int[NR];
     final int[] lastCols = new int[NR];
     int count;
   }
+
+  /**
+   * Where one call's outputs go: sample {@code s}, channel {@code oc}, position {@code p} of the
+   * layer at {@code output[s * stride + offset + oc * plane + p]}, and its residual (or null) at
+   * {@code residual[s * size + oc * plane + p]}.
+   */
+  private record Sink(float[] output, int stride, int offset, float[] residual, int size) {}
 
   private static final ThreadLocal<Runs> RUNS = ThreadLocal.withInitial(Runs::new);
 
@@ -81,9 +89,23 @@ final class VectorWinograd {
   private record BySize(Layer small, Layer large) implements PreparedLayer {
     @Override
     public void run(float[] input, int samples, float[] output) {
+      pick(samples).run(input, samples, output);
+    }
+
+    @Override
+    public void run(
+        float[] input,
+        int samples,
+        float[] output,
+        int outChannelOffset,
+        int outChannels,
+        float[] residual) {
+      pick(samples).run(input, samples, output, outChannelOffset, outChannels, residual);
+    }
+
+    private Layer pick(int samples) {
       // Larger tiles cost about twice as much per tile to transform: they must save 20%.
-      (large.panelProducts(samples) * 5 < small.panelProducts(samples) * 4 ? large : small)
-          .run(input, samples, output);
+      return large.panelProducts(samples) * 5 < small.panelProducts(samples) * 4 ? large : small;
     }
   }
 
@@ -298,6 +320,22 @@ final class VectorWinograd {
 
     @Override
     public void run(float[] input, int samples, float[] output) {
+      run(input, samples, output, 0, outChannels, null);
+    }
+
+    @Override
+    public void run(
+        float[] input,
+        int samples,
+        float[] outArray,
+        int outChannelOffset,
+        int sliceChannels,
+        float[] residual) {
+      Slices.check(outChannels, outChannelOffset, sliceChannels);
+      int plane = g.outHeight() * g.outWidth();
+      Sink output =
+          new Sink(
+              outArray, sliceChannels * plane, outChannelOffset * plane, residual, g.outputSize());
       long columns = (long) samples * columnsPerSample;
       int units = Math.toIntExact((columns + NR - 1) / NR);
       double flops =
@@ -395,7 +433,7 @@ final class VectorWinograd {
 
     /** Panels {@code [unitFrom, unitTo)} times output-channel panels {@code [pFrom, pTo)}. */
     private void compute(
-        float[] input, int samples, float[] output, int unitFrom, int unitTo, int pFrom, int pTo) {
+        float[] input, int samples, Sink output, int unitFrom, int unitTo, int pFrom, int pTo) {
       if (pFrom >= pTo) {
         return;
       }
@@ -471,7 +509,8 @@ final class VectorWinograd {
         int q = runs.count++;
         runs.column[q] = j;
         runs.length[q] = len;
-        runs.out[q] = sample * g.outputSize() + ty * m * g.outWidth() + tx * m;
+        runs.out[q] = ty * m * g.outWidth() + tx * m;
+        runs.sample[q] = sample;
         runs.rows[q] = Math.min(m, g.outHeight() - ty * m);
         runs.lastCols[q] = Math.min(m, g.outWidth() - (tx + len - 1) * m);
         j += len;
@@ -491,7 +530,7 @@ final class VectorWinograd {
         Runs runs,
         int pFrom,
         int pTo,
-        float[] output) {
+        Sink output) {
       int productStride = productStride();
       int blockRows = blockPanels * MR;
       float[] c = s.c(products * blockRows * NR);
@@ -591,7 +630,7 @@ final class VectorWinograd {
      * of tiles.
      */
     private void outputPass(
-        float[] c, int pb, int pe, int blockRows, int valid, float[] t, Runs runs, float[] output) {
+        float[] c, int pb, int pe, int blockRows, int valid, float[] t, Runs runs, Sink output) {
       int plane = g.outHeight() * g.outWidth();
       int rowTo = Math.min(pe * MR, outChannels);
       int y = products * L;
@@ -610,7 +649,24 @@ final class VectorWinograd {
           }
         }
         float bv = bias == null ? 0f : bias[oc];
-        VectorGemm.biasActivate(t, y, t, y, m * m * NR, bv, activation);
+        if (output.residual() == null) {
+          VectorGemm.biasActivate(t, y, t, y, m * m * NR, bv, activation);
+        } else {
+          // The residual joins after the bias and before the activation, read into the tiles'
+          // layout (the scatter's inverse), so the activation still runs over whole vectors.
+          VectorGemm.biasActivate(t, y, t, y, m * m * NR, bv, Activation.NONE);
+          for (int q = 0; q < runs.count; q++) {
+            gatherAdd(
+                t,
+                y + runs.column[q],
+                runs.length[q],
+                runs.rows[q],
+                runs.lastCols[q],
+                output.residual(),
+                runs.sample[q] * output.size() + runs.out[q] + oc * plane);
+          }
+          VectorGemm.biasActivate(t, y, t, y, m * m * NR, 0f, activation);
+        }
         for (int q = 0; q < runs.count; q++) {
           scatter(
               t,
@@ -618,8 +674,27 @@ final class VectorWinograd {
               runs.length[q],
               runs.rows[q],
               runs.lastCols[q],
-              output,
-              runs.out[q] + oc * plane);
+              output.output(),
+              runs.sample[q] * output.stride() + output.offset() + runs.out[q] + oc * plane);
+        }
+      }
+    }
+
+    /** {@link #scatter} backwards: adds rows of {@code res} from {@code at} to a run's tiles. */
+    private void gatherAdd(
+        float[] y, int yOff, int len, int rows, int lastCols, float[] res, int at) {
+      int ow = g.outWidth();
+      int whole = lastCols == m ? len : len - 1;
+      for (int dy = 0; dy < rows; dy++) {
+        int o = at + dy * ow;
+        for (int dx = 0; dx < m; dx++) {
+          int src = yOff + (dy * m + dx) * NR;
+          for (int k = 0; k < whole; k++) {
+            y[src + k] += res[o + k * m + dx];
+          }
+          if (whole < len && dx < lastCols) {
+            y[src + whole] += res[o + whole * m + dx];
+          }
         }
       }
     }

@@ -2,6 +2,7 @@ package dev.stride.runtime.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -367,6 +368,71 @@ class ScalarKernelsTest {
         k.linear(in, n, f, w, b, of, out);
         assertClose(expected, out, expected.length, "linear " + f + " -> " + of);
         assertEquals(12345f, out[expected.length]);
+      }
+    }
+  }
+
+  // ---- relu6, add, copyChannels, slices ----
+
+  @Test
+  void relu6ClampsAndKeepsNaN() {
+    float[] x = {-1f, 0f, -0f, 3f, 6f, 6.5f, Float.NaN, Float.POSITIVE_INFINITY, 12345f};
+    k.relu6(x, 8);
+    assertArrayEquals(
+        new float[] {0f, 0f, -0f, 3f, 6f, 6f, Float.NaN, 6f, 12345f}, x, "relu6, last untouched");
+  }
+
+  @Test
+  void addAppliesTheActivationToTheSum() {
+    float[] a = {1f, -2f, 3f, 5f};
+    float[] b = {2f, 1f, 4f, 7f};
+    float[] out = junk(3);
+    k.add(a, b, out, 3, Activation.RELU6);
+    assertArrayEquals(new float[] {3f, 0f, 6f, 12345f}, Arrays.copyOf(out, 4));
+    k.add(a, b, a, 4, Activation.NONE);
+    assertArrayEquals(new float[] {3f, -1f, 7f, 12f}, a);
+  }
+
+  @Test
+  void copyChannelsWritesOnlyItsSlice() {
+    // src (2, 2, 3) into channels [1, 3) of (2, 4, 3).
+    float[] src = new float[12];
+    for (int i = 0; i < src.length; i++) {
+      src[i] = i;
+    }
+    float[] dst = junk(24);
+    k.copyChannels(src, 2, 2, 3, dst, 1, 4);
+    float j = 12345f;
+    float[] expected = {
+      j, j, j, 0, 1, 2, 3, 4, 5, j, j, j, //
+      j, j, j, 6, 7, 8, 9, 10, 11, j, j, j, j, j, j, j, j
+    };
+    assertArrayEquals(expected, dst);
+    assertThrows(
+        IllegalArgumentException.class, () -> k.copyChannels(src, 2, 2, 3, dst, 3, 4), "3 + 2 > 4");
+  }
+
+  @Test
+  void unfusedLayersWriteSlicesAndAddResiduals() {
+    Random r = new Random(9);
+    Conv2dGeometry g = new Conv2dGeometry(3, 7, 7, 5, 4, 4, 3, 3, 2, 2, 1, 1, 1, 1, 1);
+    float[] weight = randoms(r, g.weightSize());
+    float[] bias = randoms(r, 5);
+    PreparedLayer plain = k.prepareConv2d(g, weight, bias, Activation.NONE);
+    float[] lw = randoms(r, 13 * 7);
+    PreparedLayer plainLinear = k.prepareLinear(13, 7, lw, null, Activation.NONE);
+    for (Activation act : Activation.values()) {
+      PreparedLayer layer = k.prepareConv2d(g, weight, bias, act);
+      PreparedLayer linear = k.prepareLinear(13, 7, lw, null, act);
+      for (int n : new int[] {1, 3}) {
+        for (boolean res : new boolean[] {false, true}) {
+          VectorFusedOutputTest.compare(
+              r, layer, plain, n, g.inputSize(), 5, 16, 2, 9, res, act, "scalar conv");
+          VectorFusedOutputTest.compare(
+              r, layer, plain, n, g.inputSize(), 5, 16, 0, 5, res, act, "scalar conv");
+          VectorFusedOutputTest.compare(
+              r, linear, plainLinear, n, 13, 7, 1, 1, 8, res, act, "scalar linear");
+        }
       }
     }
   }

@@ -123,6 +123,72 @@ class VectorKernelsTest {
   }
 
   @Test
+  void relu6IsExact() {
+    compareInPlace(Kernels::relu6, 0, 1, "relu6");
+    compareInPlace(Kernels::relu6, 0, 10, "relu6, many above 6");
+  }
+
+  @Test
+  void addWithEveryActivation() {
+    List<Integer> lengths = new ArrayList<>();
+    for (int s : SIZES) {
+      lengths.add(s);
+    }
+    lengths.add(LARGE);
+    for (Activation act : Activation.values()) {
+      for (int length : lengths) {
+        float[] a = values(length, 4, true);
+        float[] b = values(length, 4, false);
+        float[] expected = junk(length);
+        float[] actual = junk(length);
+        scalar.add(a, b, expected, length, act);
+        vector.add(a, b, actual, length, act);
+        // Only sigmoid and tanh differ from the scalar kernel (VectorMath's approximations).
+        double tolerance = act == Activation.SIGMOID || act == Activation.TANH ? ABSOLUTE : 0;
+        assertWithin(expected, actual, tolerance, "add " + act + " length " + length);
+        // In place into either operand.
+        float[] inA = Arrays.copyOf(a, length);
+        vector.add(inA, b, inA, length, act);
+        assertWithin(
+            Arrays.copyOf(expected, length), inA, tolerance, "add into a " + act + " " + length);
+        float[] inB = Arrays.copyOf(b, length);
+        vector.add(a, inB, inB, length, act);
+        assertWithin(
+            Arrays.copyOf(expected, length), inB, tolerance, "add into b " + act + " " + length);
+      }
+    }
+  }
+
+  @Test
+  void copyChannelsIntoSlices() {
+    for (int n : new int[] {1, 3}) {
+      for (int channels : new int[] {1, 3, 7}) {
+        for (int spatial : new int[] {1, 13, 257, LARGE / 4}) {
+          for (int extra : new int[] {0, 2}) {
+            int dstChannels = channels + extra + 1;
+            int offset = extra;
+            float[] src = values(n * channels * spatial, 1, false);
+            float[] expected = junk(n * dstChannels * spatial);
+            float[] actual = junk(n * dstChannels * spatial);
+            scalar.copyChannels(src, n, channels, spatial, expected, offset, dstChannels);
+            vector.copyChannels(src, n, channels, spatial, actual, offset, dstChannels);
+            String what = "copyChannels n=" + n + " c=" + channels + " s=" + spatial;
+            assertWithin(expected, actual, 0, what);
+            // And the scalar kernel puts sample s, channel c where the layout says.
+            int s = n - 1;
+            int c = channels - 1;
+            assertEquals(
+                src[(s * channels + c) * spatial + spatial - 1],
+                expected[(s * dstChannels + offset + c) * spatial + spatial - 1],
+                what);
+            assertEquals(12345f, expected[(s * dstChannels + offset + channels) * spatial], what);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void sigmoidWithin1e6() {
     compareInPlace(Kernels::sigmoid, ABSOLUTE, 1, "sigmoid");
     compareInPlace(Kernels::sigmoid, ABSOLUTE, 30, "sigmoid, large inputs");
