@@ -228,6 +228,20 @@ class GraphNetworkTest {
         withStatistics(MOBILE, 1).plan());
   }
 
+  /** A chain needs two buffers, as the ping-pong it replaces; the last step writes the output. */
+  @Test
+  void chainsTakeTurnsInTwoBuffers() throws IOException {
+    for (NetworkDef chain :
+        List.of(
+            CompiledNetworkPlanTest.LENET,
+            CompiledNetworkPlanTest.FUSIONS,
+            CompiledNetworkTest.SMALL)) {
+      CompiledNetwork net = CompiledNetwork.random(chain, 1);
+      assertTrue(net.buffers() <= 2, chain.name() + " buffers " + net.buffers());
+      assertTrue(net.unfused().buffers() <= 2, chain.name() + " unfused " + net.buffers());
+    }
+  }
+
   @Test
   void unfusedPlansRunEveryNodeAlone() throws IOException {
     List<String> plan = withStatistics(RESIDUAL, 1).unfused().plan();
