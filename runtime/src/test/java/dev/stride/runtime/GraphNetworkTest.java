@@ -13,10 +13,12 @@ import dev.stride.graph.LayerKind;
 import dev.stride.graph.Linear;
 import dev.stride.graph.MaxPool;
 import dev.stride.graph.Node;
+import dev.stride.runtime.kernel.Activation;
 import dev.stride.runtime.kernel.Conv2dGeometry;
 import dev.stride.runtime.kernel.KernelProvider;
 import dev.stride.runtime.kernel.Kernels;
 import dev.stride.runtime.kernel.Pool2dGeometry;
+import dev.stride.runtime.kernel.PreparedLayer;
 import dev.stride.runtime.kernel.ScalarKernels;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -267,6 +269,120 @@ class GraphNetworkTest {
           assertClose(expected, net.unfused().forward(x, batch), what + " unfused");
         }
       }
+    }
+  }
+
+  /**
+   * Kernels whose prepared layers are bare lambdas, which cannot write a slice or add a residual:
+   * the planner wraps them, and the results are the same.
+   */
+  @Test
+  void layersThatOnlyRunPlainAreWrapped() throws IOException {
+    Kernels bare = new BareLayers();
+    for (NetworkDef def : ALL) {
+      CompiledNetwork net = withStatistics(def, 5).withKernels(bare);
+      Map<String, Tensor> tensors = net.tensors();
+      for (int batch : new int[] {1, 4}) {
+        float[] x = CompiledNetworkTest.randoms(new Random(batch), batch * def.input().size());
+        assertClose(reference(def, tensors, x, batch), net.forward(x, batch), def.name());
+      }
+    }
+  }
+
+  /** The scalar kernels, with prepared layers that only have the plain run. */
+  private static final class BareLayers implements Kernels {
+    private final ScalarKernels k = ScalarKernels.INSTANCE;
+
+    @Override
+    public String name() {
+      return "bare";
+    }
+
+    @Override
+    public PreparedLayer prepareConv2d(
+        Conv2dGeometry g, float[] weight, float[] bias, Activation activation) {
+      int size = g.outChannels() * g.outHeight() * g.outWidth();
+      return (input, n, output) -> {
+        k.conv2d(input, n, g, weight, bias, output);
+        activation.apply(k, output, n * size);
+      };
+    }
+
+    @Override
+    public PreparedLayer prepareLinear(
+        int inFeatures, int outFeatures, float[] weight, float[] bias, Activation activation) {
+      return (input, n, output) -> {
+        k.linear(input, n, inFeatures, weight, bias, outFeatures, output);
+        activation.apply(k, output, n * outFeatures);
+      };
+    }
+
+    @Override
+    public void conv2d(
+        float[] input, int n, Conv2dGeometry g, float[] weight, float[] bias, float[] output) {
+      k.conv2d(input, n, g, weight, bias, output);
+    }
+
+    @Override
+    public void maxPool2d(float[] input, int n, Pool2dGeometry g, float[] output) {
+      k.maxPool2d(input, n, g, output);
+    }
+
+    @Override
+    public void avgPool2d(
+        float[] input, int n, Pool2dGeometry g, boolean countIncludePad, float[] output) {
+      k.avgPool2d(input, n, g, countIncludePad, output);
+    }
+
+    @Override
+    public void globalAvgPool(float[] input, int n, int channels, int spatial, float[] output) {
+      k.globalAvgPool(input, n, channels, spatial, output);
+    }
+
+    @Override
+    public void batchNorm(
+        float[] x,
+        int n,
+        int channels,
+        int spatial,
+        float[] mean,
+        float[] var,
+        float[] weight,
+        float[] bias,
+        double eps) {
+      k.batchNorm(x, n, channels, spatial, mean, var, weight, bias, eps);
+    }
+
+    @Override
+    public void relu(float[] x, int length) {
+      k.relu(x, length);
+    }
+
+    @Override
+    public void sigmoid(float[] x, int length) {
+      k.sigmoid(x, length);
+    }
+
+    @Override
+    public void tanh(float[] x, int length) {
+      k.tanh(x, length);
+    }
+
+    @Override
+    public void softmax(float[] x, int n, int features) {
+      k.softmax(x, n, features);
+    }
+
+    @Override
+    public void linear(
+        float[] input,
+        int n,
+        int inFeatures,
+        float[] weight,
+        float[] bias,
+        int outFeatures,
+        float[] output) {
+      k.linear(input, n, inFeatures, weight, bias, outFeatures, output);
     }
   }
 
