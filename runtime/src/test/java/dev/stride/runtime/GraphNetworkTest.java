@@ -1,5 +1,6 @@
 package dev.stride.runtime;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -428,6 +429,19 @@ class GraphNetworkTest {
     assertTrue(RESIDUAL.layers().get(5) instanceof LayerDef.Add);
     assertTrue(INCEPTION.layers().get(11) instanceof LayerDef.Concat);
     assertTrue(MOBILE.layers().get(2) instanceof LayerDef.ReLU6);
+  }
+
+  /** A chain from the builder, written as rows and read back, is the same network. */
+  @Test
+  void aBuiltChainAndItsTableRunAlike() throws IOException {
+    CompiledNetwork built = CompiledNetworkTest.smallWithStatistics();
+    Graph g = built.network().graph();
+    NetworkDef table =
+        NetworkDef.table(g.name(), g.input().dims(), g.rows().toArray(String[]::new));
+    CompiledNetwork fromTable = CompiledNetwork.fromTensors(table, built.tensors());
+    assertEquals(built.plan(), fromTable.plan());
+    float[] x = CompiledNetworkTest.randoms(new Random(9), 3 * table.input().size());
+    assertArrayEquals(built.forward(x, 3), fromTable.forward(x, 3));
   }
 
   // ---- helpers ----
