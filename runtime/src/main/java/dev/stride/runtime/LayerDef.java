@@ -1,8 +1,10 @@
 package dev.stride.runtime;
 
 /**
- * One row of a network's layer table, with every size resolved (padding per side, output shape), so
- * the runtime never repeats the processor's shape arithmetic.
+ * One node of a network's graph as a record per kind, with every size resolved (padding per side,
+ * output shape): a read-only view that {@link NetworkDef#layers()} gives for code written before
+ * the graph (the graph itself is {@link NetworkDef#graph()}). {@link #in()} is the node's first
+ * input's shape.
  */
 public sealed interface LayerDef {
   /** The field name, which prefixes the layer's weight names. */
@@ -104,6 +106,9 @@ public sealed interface LayerDef {
   /** {@code max(x, 0)}. */
   record ReLU(String name, Shape in, Shape out) implements LayerDef {}
 
+  /** {@code min(max(x, 0), 6)}. */
+  record ReLU6(String name, Shape in, Shape out) implements LayerDef {}
+
   /** {@code 1 / (1 + exp(-x))}. */
   record Sigmoid(String name, Shape in, Shape out) implements LayerDef {}
 
@@ -121,4 +126,10 @@ public sealed interface LayerDef {
 
   /** The identity at inference; kept so that names and counts match PyTorch. */
   record Dropout(String name, Shape in, Shape out, double p) implements LayerDef {}
+
+  /** The sum of two inputs of shape {@code in}: a residual connection. */
+  record Add(String name, Shape in, Shape out) implements LayerDef {}
+
+  /** Inputs joined along channels; {@code in} is the first input's shape. */
+  record Concat(String name, Shape in, Shape out) implements LayerDef {}
 }

@@ -1,33 +1,63 @@
 package dev.stride.runtime;
 
+import dev.stride.graph.Graph;
+import dev.stride.graph.LayerKind;
+import dev.stride.graph.Node;
+import dev.stride.graph.ShapeArithmetic;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
- * A network's layer table: the input shape and one fully resolved {@link LayerDef} per layer.
+ * A network's graph: the input shape and its nodes, each with every size resolved and its output
+ * shape, as the processor computed (and checked) them.
  *
- * <p>Generated classes build theirs once, in a static initializer, with {@link #builder}; each
- * builder call takes the layer's output size as computed (and checked) by the processor.
+ * <p>Generated classes build theirs once, in a static initializer, with {@link #table}: one row per
+ * node in the grammar {@link Graph} documents. {@link #builder} builds a chain, one call per layer.
+ * Either way the graph module checks the table's structure and that each output is what its kind
+ * makes of its inputs; the runtime does no shape arithmetic of its own.
  */
 public final class NetworkDef {
-  private final String name;
+  private final Graph graph;
   private final Shape input;
+  private final Shape output;
   private final List<LayerDef> layers;
 
-  private NetworkDef(String name, Shape input, List<LayerDef> layers) {
-    this.name = name;
-    this.input = input;
-    this.layers = List.copyOf(layers);
+  private NetworkDef(Graph graph) {
+    this.graph = graph;
+    this.input = Shape.of(graph.input());
+    this.output = Shape.of(graph.output());
+    this.layers = view(graph);
   }
 
-  /** Starts a table for the spec {@code name} whose samples have shape {@code input}. */
+  /**
+   * The network whose nodes are {@code rows}, one per node, as {@link Graph#rows()} writes them:
+   * {@code "conv1 Conv2d 64 k=7x7 s=2x2 p=3,3,3,3 d=1x1 g=1 nobias -> [64, 112, 112]"}.
+   *
+   * @throws IllegalArgumentException naming the row, if one does not parse or does not fit
+   */
+  public static NetworkDef table(String name, int[] input, String... rows) {
+    return new NetworkDef(Graph.parse(name, input, rows));
+  }
+
+  /** The network {@code graph} describes. */
+  public static NetworkDef of(Graph graph) {
+    return new NetworkDef(Objects.requireNonNull(graph, "graph"));
+  }
+
+  /** Starts a chain for the spec {@code name} whose samples have shape {@code input}. */
   public static Builder builder(String name, int... input) {
     return new Builder(name, new Shape(input));
   }
 
+  /** The graph: nodes, their inputs and output shapes. */
+  public Graph graph() {
+    return graph;
+  }
+
   /** The spec's simple name, e.g. {@code AlexNet}. */
   public String name() {
-    return name;
+    return graph.name();
   }
 
   /** The shape of one input sample. */
@@ -37,12 +67,104 @@ public final class NetworkDef {
 
   /** The shape of one output sample. */
   public Shape output() {
-    return layers.isEmpty() ? input : layers.get(layers.size() - 1).out();
+    return output;
   }
 
-  /** The layers in forward order. */
+  /** The nodes in forward order, one record per kind (see {@link LayerDef}). */
   public List<LayerDef> layers() {
     return layers;
+  }
+
+  /** The table rows that {@link #table} reads back. */
+  @Override
+  public String toString() {
+    return graph.name() + " " + graph.input() + "\n" + String.join("\n", graph.rows());
+  }
+
+  private static List<LayerDef> view(Graph graph) {
+    List<LayerDef> layers = new ArrayList<>();
+    for (int i = 0; i < graph.nodes().size(); i++) {
+      Node node = graph.nodes().get(i);
+      String name = node.path();
+      Shape in = Shape.of(graph.inputShapes(i).get(0));
+      Shape out = Shape.of(node.out());
+      LayerKind kind = node.kind();
+      LayerDef layer;
+      if (kind instanceof dev.stride.graph.Conv2d c) {
+        layer =
+            new LayerDef.Conv2d(
+                name,
+                in,
+                out,
+                c.kernelH(),
+                c.kernelW(),
+                c.strideH(),
+                c.strideW(),
+                c.padTop(),
+                c.padBottom(),
+                c.padLeft(),
+                c.padRight(),
+                c.dilationH(),
+                c.dilationW(),
+                c.groups(),
+                c.bias());
+      } else if (kind instanceof dev.stride.graph.MaxPool p) {
+        layer =
+            new LayerDef.MaxPool(
+                name,
+                in,
+                out,
+                p.kernelH(),
+                p.kernelW(),
+                p.strideH(),
+                p.strideW(),
+                p.padTop(),
+                p.padBottom(),
+                p.padLeft(),
+                p.padRight());
+      } else if (kind instanceof dev.stride.graph.AvgPool p) {
+        layer =
+            new LayerDef.AvgPool(
+                name,
+                in,
+                out,
+                p.kernelH(),
+                p.kernelW(),
+                p.strideH(),
+                p.strideW(),
+                p.padTop(),
+                p.padBottom(),
+                p.padLeft(),
+                p.padRight(),
+                p.countIncludePad());
+      } else if (kind instanceof dev.stride.graph.GlobalAvgPool) {
+        layer = new LayerDef.GlobalAvgPool(name, in, out);
+      } else if (kind instanceof dev.stride.graph.BatchNorm bn) {
+        layer = new LayerDef.BatchNorm(name, in, out, bn.eps());
+      } else if (kind instanceof dev.stride.graph.ReLU) {
+        layer = new LayerDef.ReLU(name, in, out);
+      } else if (kind instanceof dev.stride.graph.ReLU6) {
+        layer = new LayerDef.ReLU6(name, in, out);
+      } else if (kind instanceof dev.stride.graph.Sigmoid) {
+        layer = new LayerDef.Sigmoid(name, in, out);
+      } else if (kind instanceof dev.stride.graph.Tanh) {
+        layer = new LayerDef.Tanh(name, in, out);
+      } else if (kind instanceof dev.stride.graph.Softmax) {
+        layer = new LayerDef.Softmax(name, in, out);
+      } else if (kind instanceof dev.stride.graph.Flatten) {
+        layer = new LayerDef.Flatten(name, in, out);
+      } else if (kind instanceof dev.stride.graph.Linear l) {
+        layer = new LayerDef.Linear(name, in, out, l.bias());
+      } else if (kind instanceof dev.stride.graph.Dropout d) {
+        layer = new LayerDef.Dropout(name, in, out, d.p());
+      } else if (kind instanceof dev.stride.graph.Add) {
+        layer = new LayerDef.Add(name, in, out);
+      } else {
+        layer = new LayerDef.Concat(name, in, out);
+      }
+      layers.add(layer);
+    }
+    return List.copyOf(layers);
   }
 
   /** {@code {h, w}}, for readable builder calls. */
@@ -65,11 +187,14 @@ public final class NetworkDef {
     return new int[] {top, bottom, left, right};
   }
 
-  /** Appends layers, each taking the previous layer's output as its input. */
+  /**
+   * Appends layers, each taking the previous layer's output as its input; {@link #build} checks the
+   * chain.
+   */
   public static final class Builder {
     private final String name;
     private final Shape input;
-    private final List<LayerDef> layers = new ArrayList<>();
+    private final List<Node> nodes = new ArrayList<>();
     private Shape current;
 
     private Builder(String name, Shape input) {
@@ -78,9 +203,9 @@ public final class NetworkDef {
       this.current = input;
     }
 
-    private Builder add(LayerDef layer) {
-      layers.add(layer);
-      current = layer.out();
+    private Builder add(String name, LayerKind kind, Shape out) {
+      nodes.add(new Node(name, kind, List.of(nodes.size() - 1), out.toGraph()));
+      current = out;
       return this;
     }
 
@@ -110,12 +235,11 @@ public final class NetworkDef {
         int[] dilation,
         int groups,
         boolean bias) {
-      Shape in = spatialInput(name);
+      spatialInput(name);
       return add(
-          new LayerDef.Conv2d(
-              name,
-              in,
-              new Shape(outChannels, outH, outW),
+          name,
+          new dev.stride.graph.Conv2d(
+              outChannels,
               kernel[0],
               kernel[1],
               stride[0],
@@ -127,18 +251,19 @@ public final class NetworkDef {
               dilation[0],
               dilation[1],
               groups,
-              bias));
+              bias,
+              false),
+          new Shape(outChannels, outH, outW));
     }
 
-    /** Max pooling to {@code (C, outH, outW)}. */
+    /** Max pooling to {@code (C, outH, outW)}; ceil mode if that is what gives this size. */
     public Builder maxPool(
         String name, int outH, int outW, int[] kernel, int[] stride, int[] padding) {
       Shape in = spatialInput(name);
+      boolean ceil = ceilMode(in, outH, outW, kernel, stride, padding);
       return add(
-          new LayerDef.MaxPool(
-              name,
-              in,
-              new Shape(in.channels(), outH, outW),
+          name,
+          new dev.stride.graph.MaxPool(
               kernel[0],
               kernel[1],
               stride[0],
@@ -146,10 +271,12 @@ public final class NetworkDef {
               padding[0],
               padding[1],
               padding[2],
-              padding[3]));
+              padding[3],
+              ceil),
+          new Shape(in.channels(), outH, outW));
     }
 
-    /** Average pooling to {@code (C, outH, outW)}. */
+    /** Average pooling to {@code (C, outH, outW)}; ceil mode if that is what gives this size. */
     public Builder avgPool(
         String name,
         int outH,
@@ -159,11 +286,10 @@ public final class NetworkDef {
         int[] padding,
         boolean countIncludePad) {
       Shape in = spatialInput(name);
+      boolean ceil = ceilMode(in, outH, outW, kernel, stride, padding);
       return add(
-          new LayerDef.AvgPool(
-              name,
-              in,
-              new Shape(in.channels(), outH, outW),
+          name,
+          new dev.stride.graph.AvgPool(
               kernel[0],
               kernel[1],
               stride[0],
@@ -172,60 +298,90 @@ public final class NetworkDef {
               padding[1],
               padding[2],
               padding[3],
-              countIncludePad));
+              ceil,
+              countIncludePad),
+          new Shape(in.channels(), outH, outW));
+    }
+
+    /** Whether {@code outH x outW} is the ceil-mode size and not the floor-mode one. */
+    private static boolean ceilMode(
+        Shape in, int outH, int outW, int[] kernel, int[] stride, int[] padding) {
+      long floorH =
+          ShapeArithmetic.poolOutput(
+              in.height(), kernel[0], stride[0], padding[0], padding[1], false);
+      long floorW =
+          ShapeArithmetic.poolOutput(
+              in.width(), kernel[1], stride[1], padding[2], padding[3], false);
+      long ceilH =
+          ShapeArithmetic.poolOutput(
+              in.height(), kernel[0], stride[0], padding[0], padding[1], true);
+      long ceilW =
+          ShapeArithmetic.poolOutput(
+              in.width(), kernel[1], stride[1], padding[2], padding[3], true);
+      return (floorH != outH || floorW != outW) && ceilH == outH && ceilW == outW;
     }
 
     /** Averages each channel to {@code (C, 1, 1)}. */
     public Builder globalAvgPool(String name) {
       Shape in = spatialInput(name);
-      return add(new LayerDef.GlobalAvgPool(name, in, new Shape(in.channels(), 1, 1)));
+      return add(name, new dev.stride.graph.GlobalAvgPool(), new Shape(in.channels(), 1, 1));
     }
 
     /** Eval-mode batch norm; the shape is unchanged. */
     public Builder batchNorm(String name, double eps) {
-      return add(new LayerDef.BatchNorm(name, current, current, eps));
+      return add(name, new dev.stride.graph.BatchNorm(eps), current);
     }
 
     /** ReLU; the shape is unchanged. */
     public Builder relu(String name) {
-      return add(new LayerDef.ReLU(name, current, current));
+      return add(name, new dev.stride.graph.ReLU(), current);
+    }
+
+    /** ReLU6, {@code min(max(x, 0), 6)}; the shape is unchanged. */
+    public Builder relu6(String name) {
+      return add(name, new dev.stride.graph.ReLU6(), current);
     }
 
     /** Sigmoid; the shape is unchanged. */
     public Builder sigmoid(String name) {
-      return add(new LayerDef.Sigmoid(name, current, current));
+      return add(name, new dev.stride.graph.Sigmoid(), current);
     }
 
     /** Tanh; the shape is unchanged. */
     public Builder tanh(String name) {
-      return add(new LayerDef.Tanh(name, current, current));
+      return add(name, new dev.stride.graph.Tanh(), current);
     }
 
     /** Softmax over the features of a flat input. */
     public Builder softmax(String name) {
       Shape in = flatInput(name);
-      return add(new LayerDef.Softmax(name, in, in));
+      return add(name, new dev.stride.graph.Softmax(), in);
     }
 
     /** Flattens to {@code (C*H*W)}. */
     public Builder flatten(String name) {
-      return add(new LayerDef.Flatten(name, current, new Shape(current.size())));
+      return add(name, new dev.stride.graph.Flatten(), new Shape(current.size()));
     }
 
     /** A fully connected layer to {@code (outFeatures)}. */
     public Builder linear(String name, int outFeatures, boolean bias) {
-      Shape in = flatInput(name);
-      return add(new LayerDef.Linear(name, in, new Shape(outFeatures), bias));
+      flatInput(name);
+      return add(name, new dev.stride.graph.Linear(outFeatures, bias), new Shape(outFeatures));
     }
 
     /** Dropout with drop probability {@code p}: the identity at inference. */
     public Builder dropout(String name, double p) {
-      return add(new LayerDef.Dropout(name, current, current, p));
+      return add(name, new dev.stride.graph.Dropout(p), current);
     }
 
-    /** The finished table. */
+    /**
+     * The finished chain.
+     *
+     * @throws IllegalArgumentException naming the layer, if an output size is not what its kind
+     *     computes from its input
+     */
     public NetworkDef build() {
-      return new NetworkDef(name, input, layers);
+      return new NetworkDef(new Graph(name, input.toGraph(), nodes));
     }
   }
 }

@@ -22,6 +22,16 @@ public record Shape(int... dims) {
     dims = dims.clone();
   }
 
+  /** The same dimensions as a graph shape. */
+  public static Shape of(dev.stride.graph.Shape shape) {
+    return new Shape(shape.dims());
+  }
+
+  /** These dimensions as a graph shape. */
+  public dev.stride.graph.Shape toGraph() {
+    return dev.stride.graph.Shape.of(dims);
+  }
+
   /** A copy of the dimensions. */
   @Override
   public int[] dims() {

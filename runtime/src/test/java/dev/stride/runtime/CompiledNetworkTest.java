@@ -624,9 +624,10 @@ class CompiledNetworkTest {
     assertEquals(net.tensors(), scalar.tensors());
   }
 
+  /** The graph module checks each output against its kind's rule when the table is built. */
   @Test
   void inconsistentTablesAreRejected() {
-    NetworkDef badConv =
+    NetworkDef.Builder badConv =
         NetworkDef.builder("Bad", 1, 5, 5)
             .conv2d(
                 "conv",
@@ -638,19 +639,17 @@ class CompiledNetworkTest {
                 pad(0),
                 NetworkDef.dilation(1, 1),
                 1,
-                true)
-            .build();
+                true);
     assertMentions(
-        assertThrows(IllegalArgumentException.class, () -> CompiledNetwork.random(badConv, 1)),
-        "Bad.conv: output [1, 4, 4] should be 3 x 3");
-    NetworkDef badPool =
+        assertThrows(IllegalArgumentException.class, badConv::build),
+        "Bad.conv: output [1, 4, 4] should be [1, 3, 3]");
+    NetworkDef.Builder badPool =
         NetworkDef.builder("Bad", 1, 5, 5)
-            .maxPool("pool", 1, 1, NetworkDef.kernel(2, 2), NetworkDef.stride(2, 2), pad(0))
-            .build();
+            .maxPool("pool", 1, 1, NetworkDef.kernel(2, 2), NetworkDef.stride(2, 2), pad(0));
     assertMentions(
-        assertThrows(IllegalArgumentException.class, () -> CompiledNetwork.random(badPool, 1)),
-        "Bad.pool: output height 1 should be 2 (or 3 in ceil mode)");
-    NetworkDef badGroups =
+        assertThrows(IllegalArgumentException.class, badPool::build),
+        "Bad.pool: output [1, 1, 1] should be [1, 2, 2]");
+    NetworkDef.Builder badGroups =
         NetworkDef.builder("Bad", 3, 5, 5)
             .conv2d(
                 "conv",
@@ -662,10 +661,20 @@ class CompiledNetworkTest {
                 pad(0),
                 NetworkDef.dilation(1, 1),
                 2,
-                true)
-            .build();
+                true);
     assertMentions(
-        assertThrows(IllegalArgumentException.class, () -> CompiledNetwork.random(badGroups, 1)),
-        "groups = 2 must divide");
+        assertThrows(IllegalArgumentException.class, badGroups::build),
+        "Bad.conv: Conv2d groups 2 must divide in channels 3");
+    assertMentions(
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                NetworkDef.table(
+                    "Bad",
+                    new int[] {3, 5, 5},
+                    "a ReLU -> [3, 5, 5]",
+                    "b Add <- a, c -> [3, 5, 5]")),
+        "Bad: row 1",
+        "input 'c' is not an earlier node");
   }
 }
