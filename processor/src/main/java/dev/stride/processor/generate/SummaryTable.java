@@ -137,7 +137,8 @@ final class SummaryTable {
     if (spec instanceof LayerSpec.Dropout dropout) {
       return "Dropout(p=" + dropout.p() + ")";
     }
-    // GlobalAvgPool, ReLU, Sigmoid, Tanh, Softmax, Flatten: nothing to configure.
+    // GlobalAvgPool, ReLU, ReLU6, Sigmoid, Tanh, Softmax, Flatten, Add, Concat: nothing to
+    // configure.
     return spec.annotation();
   }
 
