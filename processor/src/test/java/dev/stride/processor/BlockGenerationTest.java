@@ -142,6 +142,38 @@ class BlockGenerationTest {
         .containsMatch("\"b3a\\.p4\\.pool +MaxPool k=3x3 s=1x1 p=1,1,1,1 +<- \\(input\\)");
   }
 
+  @Test
+  void argsReachRepeatAndNestedBlocksMixedWithLiterals() throws IOException {
+    JavaFileObject f =
+        source(
+            "Stack",
+            """
+            package test;
+            import dev.stride.*;
+            @Network(input = {4})
+            abstract class Stack {
+              @Args({3, 8}) Deep deep;
+            }
+            @Block abstract class Deep {
+              @Repeat(Arg.A) @Args({Arg.B, 2}) Pair fc;
+            }
+            @Block abstract class Pair {
+              @Linear(outFeatures = Arg.A) Layer a;
+              @ReLU6 Layer act;
+              @Linear(outFeatures = Arg.B) Layer b;
+            }
+            """);
+    Compilation c = compile(f, TABLE);
+    assertClean(c);
+    String model = generated(c, "test/StackModel.java");
+    // (4*8 + 8) + (8*2 + 2) for copy 0, then (2*8 + 8) + (8*2 + 2) for copies 1 and 2.
+    assertThat(model).contains("PARAMETER_COUNT = 142L;");
+    assertThat(model).containsMatch("\"deep\\.fc\\.0\\.a +Linear 8 bias +-> \\[8\\]\"");
+    assertThat(model).containsMatch("\"deep\\.fc\\.1\\.act +ReLU6 +-> \\[8\\]\"");
+    assertThat(model).containsMatch("\"deep\\.fc\\.2\\.b +Linear 2 bias +-> \\[2\\]\"");
+    assertThat(model).doesNotContain("deep.fc.3");
+  }
+
   /**
    * {@code NetworkDef} with the {@code table} factory the generated class calls, standing in for
    * the runtime's (a source in the compilation wins over the class path) until the runtime has it.
