@@ -380,4 +380,35 @@ class BlockDiagnosticsTest {
         .onLineContaining("Layer conv;");
     assertThat(c).hadErrorCount(1);
   }
+
+  @Test
+  void nestedBlocksAndAStrideWarningOnTheNetworkField() {
+    JavaFileObject f =
+        source(
+            "Net",
+            """
+            package test;
+            import dev.stride.*;
+            @Network(input = {3, 11, 11})
+            abstract class Net {
+              Outer.Down down;
+              @SuppressWarnings("stride") Outer.Down quiet;
+
+              abstract static class Outer {
+                @Block abstract static class Down {
+                  @Conv2d(outChannels = 4, kernelSize = 2, stride = 2) Layer conv;
+                }
+              }
+            }
+            """);
+    Compilation c = compile(f);
+    assertThat(c).succeeded();
+    // 11 rows at kernel 2, stride 2 leave one; so do the second use's 5, but it is suppressed.
+    assertThat(c)
+        .hadWarningContaining(
+            "down (input [3, 11, 11]): down.conv: stride 2 leaves 1 input row and 1 input column unused")
+        .inFile(f)
+        .onLineContaining("Outer.Down down;");
+    assertThat(c).hadWarningCount(1);
+  }
 }

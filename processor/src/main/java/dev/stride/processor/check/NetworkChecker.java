@@ -83,7 +83,7 @@ public final class NetworkChecker {
     Finding wrap(Finding f) {
       return new Finding(
           f.message(),
-          name + " (input " + (input == null ? "unknown" : input) + "): " + f.text(),
+          name + " (input " + (input == null ? "unknown" : partialText(input)) + "): " + f.text(),
           site.element(),
           null,
           null);
@@ -218,7 +218,8 @@ public final class NetworkChecker {
   /** A layer field in context: substituted, named by its path, checked, added as a node. */
   private Value layer(FieldModel field, Value in, Substitution args, String prefix) {
     if (field.layer() == null) {
-      // Two layer annotations: which shape follows is anyone's guess.
+      // Two layer annotations (reported on the field): which shape follows is anyone's guess.
+      incomplete = true;
       return unknown();
     }
     LayerSpec spec = args.apply(field.layer(), prefix + field.name());
@@ -254,7 +255,7 @@ public final class NetworkChecker {
   private Value subBlock(FieldModel field, Value in, Substitution args, String prefix) {
     boolean top = route == null;
     if (top) {
-      route = new Route(field.name(), field.site(), in.shape(), field.strideWarningsSuppressed());
+      route = new Route(field.name(), field.site(), in.known(), field.strideWarningsSuppressed());
     }
     try {
       BlockUse use = field.use();
@@ -492,6 +493,10 @@ public final class NetworkChecker {
     if (branches.isEmpty()) {
       incomplete = true;
       return unknown();
+    }
+    if (branches.size() == 1) {
+      // One branch concatenated with nothing is that branch, as torch.cat of a single tensor.
+      return branches.get(0);
     }
     if (!known) {
       long sum = 0;
