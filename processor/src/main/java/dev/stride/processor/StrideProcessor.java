@@ -11,6 +11,8 @@ import dev.stride.processor.parse.NetworkParser;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
 import javax.annotation.processing.AbstractProcessor;
@@ -33,6 +35,9 @@ public final class StrideProcessor extends AbstractProcessor {
   private static final String GENERATED = "javax.annotation.processing.Generated";
 
   private final Function<NetworkModel, Report> checker;
+
+  /** What this round has printed: the element and the text. */
+  private final Set<List<Object>> printed = new HashSet<>();
 
   /** The processor as javac loads it. */
   public StrideProcessor() {
@@ -59,12 +64,24 @@ public final class StrideProcessor extends AbstractProcessor {
   @Override
   public boolean process(Set<? extends TypeElement> annotations, RoundEnvironment round) {
     NetworkParser parser = new NetworkParser(processingEnv.getElementUtils());
+    printed.clear();
     for (TypeElement annotation : annotations) {
       if (annotation.getQualifiedName().contentEquals(NetworkParser.NETWORK)) {
         for (Element spec : round.getElementsAnnotatedWith(annotation)) {
-          if (spec instanceof TypeElement type) {
+          if (spec instanceof TypeElement type && !NetworkParser.isBlock(type)) {
             network(parser, type);
           }
+        }
+      } else if (annotation.getQualifiedName().contentEquals(NetworkParser.BLOCK)) {
+        for (Element block : round.getElementsAnnotatedWith(annotation)) {
+          if (block instanceof TypeElement type) {
+            block(parser, type);
+          }
+        }
+      } else if (annotation.getSimpleName().contentEquals("Shortcut")
+          && NetworkParser.isFieldMarker(annotation)) {
+        for (Element field : round.getElementsAnnotatedWith(annotation)) {
+          shortcutOutsideBlock(field);
         }
       } else if (NetworkParser.isLayerAnnotation(annotation)) {
         for (Element field : round.getElementsAnnotatedWith(annotation)) {
@@ -137,18 +154,59 @@ public final class StrideProcessor extends AbstractProcessor {
     }
   }
 
+  /** The use-independent checks of a {@code @Block} class; a bug becomes an error on it. */
+  private void block(NetworkParser parser, TypeElement type) {
+    try {
+      print(NetworkChecker.checkBlock(parser.block(type), e -> parser.block((TypeElement) e)));
+    } catch (RuntimeException | AssertionError | StackOverflowError e) {
+      StringWriter trace = new StringWriter();
+      e.printStackTrace(new PrintWriter(trace));
+      print(Finding.on(type, Message.INTERNAL_ERROR, type.getSimpleName(), trace));
+    }
+  }
+
+  /** Reports {@code @Shortcut} on a field of a class without {@code @Block}. */
+  private void shortcutOutsideBlock(Element field) {
+    Element owner = field.getEnclosingElement();
+    if (field.getKind() != ElementKind.FIELD || owner == null || NetworkParser.isBlock(owner)) {
+      return;
+    }
+    print(
+        Finding.on(
+            field,
+            Message.MERGE_OUTSIDE_BLOCK,
+            field.getSimpleName(),
+            "Shortcut",
+            owner.getSimpleName()));
+  }
+
   /**
    * Reports a layer annotation on a field whose class lacks {@code @Network}; fields of specs are
    * checked with their spec. Each field is reported once, for its first layer annotation.
    */
   private void orphan(NetworkParser parser, TypeElement annotation, Element field) {
     Element owner = field.getEnclosingElement();
-    if (field.getKind() != ElementKind.FIELD || owner == null || NetworkParser.isNetwork(owner)) {
+    if (field.getKind() != ElementKind.FIELD
+        || owner == null
+        || NetworkParser.isNetwork(owner)
+        || NetworkParser.isBlock(owner)) {
       return;
     }
     try {
       var model = parser.parseField((VariableElement) field);
       if (!model.annotations().get(0).contentEquals(annotation.getSimpleName())) {
+        return;
+      }
+      String kind = annotation.getSimpleName().toString();
+      if (kind.equals("Add") || kind.equals("Concat")) {
+        print(
+            Finding.at(
+                model.site(),
+                null,
+                Message.MERGE_OUTSIDE_BLOCK,
+                field.getSimpleName(),
+                kind,
+                owner.getSimpleName()));
         return;
       }
       print(NetworkChecker.checkOrphan(model, owner.getSimpleName().toString()));
@@ -166,6 +224,10 @@ public final class StrideProcessor extends AbstractProcessor {
   }
 
   private void print(Finding f) {
+    // A block used by many fields and networks meets its own mistakes once per use.
+    if (!printed.add(List.of(f.element(), f.text()))) {
+      return;
+    }
     Messager messager = processingEnv.getMessager();
     var kind = f.message().kind();
     if (f.annotation() == null) {

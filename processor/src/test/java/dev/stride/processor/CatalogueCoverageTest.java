@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class CatalogueCoverageTest {
   /** The classes whose {@link Covers} methods count. */
   private static final List<Class<?>> TESTS =
-      List.of(DiagnosticsTest.class, StrideWarningTest.class);
+      List.of(DiagnosticsTest.class, StrideWarningTest.class, BlockDiagnosticsTest.class);
 
   @Test
   void everyMessageHasATest() {

@@ -66,4 +66,51 @@ class MultipleMistakesTest {
     assertThat(c.diagnostics().stream().filter(d -> d.getKind() == Diagnostic.Kind.ERROR).count())
         .isEqualTo(3);
   }
+
+  /** Three independent mistakes, one a block's: each reported once, in any order, nothing else. */
+  @Test
+  void threeIndependentMistakesInEveryOrder() {
+    // A mistake inside a block use whose output keeps only its channels.
+    String concat = "  Cat cat;\n";
+    // A wrong inChannels, judged on what is known: after the failed block, its channels.
+    String conv = "  @Conv2d(outChannels = 8, kernelSize = 3, inChannels = 5) Layer conv2;\n";
+    // Groups that do not divide the output channels, whatever the input.
+    String groups = "  @Conv2d(outChannels = 4, kernelSize = 1, groups = 3) Layer conv3;\n";
+    String[][] orders = {
+      {concat, conv, groups},
+      {concat, groups, conv},
+      {conv, concat, groups},
+      {conv, groups, concat},
+      {groups, concat, conv},
+      {groups, conv, concat}
+    };
+    for (String[] order : orders) {
+      JavaFileObject f =
+          BlockDiagnosticsTest.spec(
+              "{3, 16, 16}",
+              "  @Conv2d(outChannels = 6, kernelSize = 1) Layer conv1;\n"
+                  + String.join("", order)
+                  + "  @ReLU Layer relu;\n",
+              """
+              @Block abstract class Cat {
+                @Conv2d(outChannels = 2, kernelSize = 3) Layer conv;
+                @Concat Layer join;
+              }
+              """);
+      Compilation c = compile(f);
+      assertThat(c)
+          .hadErrorContaining("@Concat joins along channels")
+          .inFile(f)
+          .onLineContaining("Cat cat;");
+      assertThat(c)
+          .hadErrorContaining("conv2: @Conv2d(inChannels = 5) but its input")
+          .inFile(f)
+          .onLineContaining("Layer conv2;");
+      assertThat(c)
+          .hadErrorContaining("conv3: @Conv2d(groups = 3) must divide both channel counts")
+          .inFile(f)
+          .onLineContaining("Layer conv3;");
+      assertThat(c).hadErrorCount(3);
+    }
+  }
 }

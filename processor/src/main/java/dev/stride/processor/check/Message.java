@@ -112,7 +112,7 @@ public enum Message {
   NEEDS_FLAT_INPUT(
       Kind.ERROR,
       "%s: @%s needs a flat (F) input, but its input is (C, H, W) %s; add `@Flatten Layer"
-          + " flatten;` before %s (its input becomes [%d])."),
+          + " flatten;` before %s (its input becomes [%s])."),
   /** A convolution or pooling layer on a flat input. */
   NEEDS_SPATIAL_INPUT(
       Kind.ERROR,
@@ -129,6 +129,74 @@ public enum Message {
       "%s: %s leaves %s unused: %s; the last window ends before them. To use them, add padding"
           + " at the bottom/right or change the kernel or stride; if this is intended, suppress"
           + " with @SuppressWarnings(\"stride\")."),
+  /**
+   * {@code @Add}, {@code @Concat} or {@code @Shortcut} on a field of a class without
+   * {@code @Block}.
+   */
+  MERGE_OUTSIDE_BLOCK(
+      Kind.ERROR,
+      "%s: @%s belongs to a block's main chain and shortcut, but %s is not a @Block; move the"
+          + " field into a class annotated @Block and use that class as a field type."),
+  /** A second {@code @Shortcut} field in one block. */
+  SECOND_SHORTCUT(
+      Kind.ERROR,
+      "%s: a block has at most one @Shortcut field, and %s already is one; make one sub-block of"
+          + " both or remove one @Shortcut."),
+  /** {@code @Shortcut}, {@code @Add} or {@code @Concat} in a {@code @Parallel} block. */
+  MERGE_IN_PARALLEL(
+      Kind.ERROR,
+      "%s: @%s inside the @Parallel block %s, whose fields are all branches on the block input"
+          + " joined by concatenation; put the merge in a @Block used as a branch, or remove"
+          + " @Parallel."),
+  /** An Arg constant in a {@code @Network}, which takes no parameters. */
+  ARG_IN_NETWORK(
+      Kind.ERROR,
+      "%s: %s in the @Network %s, which has no parameters; write the value itself, or move the"
+          + " layers into a @Block and give %s with @Args."),
+  /** A block that contains itself. */
+  BLOCK_RECURSION(
+      Kind.ERROR,
+      "%s: the block %s contains itself (%s), so the network would never end; break the cycle."),
+  /** {@code @Repeat} or {@code @Args} on a field whose type is not a {@code @Block} class. */
+  NOT_A_BLOCK(
+      Kind.ERROR,
+      "%s: @%s goes on a sub-block field, whose type is a @Block class, but this field's type is"
+          + " %s; annotate %s with @Block or remove @%s."),
+  /** {@code @Repeat(first = X.class)} where X is not a {@code @Block} class. */
+  FIRST_NOT_A_BLOCK(
+      Kind.ERROR,
+      "%s: @Repeat(first = %s.class), but %s is not a @Block class; annotate it with @Block or"
+          + " name a block."),
+  /** A repeat count below 1. */
+  REPEAT_BELOW_ONE(
+      Kind.ERROR,
+      "%s: @Repeat(%s) repeats the block %d times; write 1 or more, or remove the field."),
+  /** Fewer or more {@code @Args} values than the block's parameters. */
+  ARGS_COUNT(
+      Kind.ERROR,
+      "%s: %s takes %d value%s (%s), but %s; write @Args with exactly %d value%s, in letter"
+          + " order."),
+  /** A class that is both {@code @Block} and {@code @Network}. */
+  BLOCK_AND_NETWORK(
+      Kind.ERROR,
+      "%s: a class is either a @Network (a whole network, with a generated model) or a @Block (a"
+          + " part used as a field type), not both; remove one of the two."),
+  /** {@code @Add} operands of different shapes. */
+  ADD_SHAPE_MISMATCH(
+      Kind.ERROR,
+      "%s: @Add needs equal shapes, but the main chain gives %s (from %s) and the shortcut gives"
+          + " %s (from %s); %s"),
+  /** {@code @Concat} operands whose H x W (or rank) differ. */
+  CONCAT_SIZE_MISMATCH(
+      Kind.ERROR,
+      "%s: @Concat joins along channels, so H x W must be equal, but the shortcut gives %s (from"
+          + " %s) and the main chain gives %s (from %s); give both paths the same stride and"
+          + " padding."),
+  /** {@code @Parallel} branches whose H x W (or rank) differ. */
+  PARALLEL_SIZE_MISMATCH(
+      Kind.ERROR,
+      "%s: the @Parallel branches are concatenated along channels, so H x W must be equal, but"
+          + " %s; give every branch the same stride and padding."),
   /** The generated file could not be written. */
   CANNOT_WRITE(
       Kind.ERROR,

@@ -1,5 +1,8 @@
 package dev.stride.processor.check;
 
+import dev.stride.graph.ShapeArithmetic;
+import dev.stride.processor.model.BlockModel;
+import dev.stride.processor.model.BlockUse;
 import dev.stride.processor.model.FieldModel;
 import dev.stride.processor.model.LayerPlan;
 import dev.stride.processor.model.LayerSpec;
@@ -8,11 +11,18 @@ import dev.stride.processor.model.NetworkPlan;
 import dev.stride.processor.model.Shape;
 import dev.stride.processor.model.Site;
 import dev.stride.processor.model.Window;
+import dev.stride.processor.parse.NetworkParser;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
+import javax.lang.model.element.Element;
 
 /**
  * Infers every layer's shape and checks every rule of the contract, collecting all diagnostics of a
@@ -32,6 +42,76 @@ public final class NetworkChecker {
    * followed the {@code @Flatten}: messages about the flat size then show where it came from.
    */
   private Shape flattenedFrom;
+
+  /** The network field through which the layers now checked are reached; null at top level. */
+  private Route route;
+
+  /** Whether the layer now checked took an Arg value, so its attribute mistakes are the use's. */
+  private boolean argLayer;
+
+  /** The path and field name of the layer now checked, or null. */
+  private String path;
+
+  private String fieldName;
+
+  /** The inputs of the node the current layer adds. */
+  private List<Integer> inputs = List.of(-1);
+
+  /** The blocks being expanded, to stop at one that contains itself. */
+  private final Set<Element> expanding = new HashSet<>();
+
+  /** A shape was lost to a mistake reported elsewhere (on a block class): no plan. */
+  private boolean incomplete;
+
+  /**
+   * A value flowing through the network: its shape (null = unknown), the plan that made it (-1: the
+   * network input) and that plan's path, for messages.
+   */
+  private record Value(Shape shape, int node, String from, Shape partial) {
+    Value(Shape shape, int node, String from) {
+      this(shape, node, from, null);
+    }
+
+    /** The shape, or what is known of it (0 for an unknown size), or null when nothing is. */
+    Shape known() {
+      return shape != null ? shape : partial;
+    }
+  }
+
+  /** A network field that leads into blocks, where their input-dependent mistakes are reported. */
+  private record Route(String name, Site site, Shape input, boolean suppressed) {
+    Finding wrap(Finding f) {
+      return new Finding(
+          f.message(),
+          name + " (input " + (input == null ? "unknown" : partialText(input)) + "): " + f.text(),
+          site.element(),
+          null,
+          null);
+    }
+  }
+
+  /** Mistakes that depend on a block's input, reported on the network field that uses it. */
+  private static final Set<Message> INPUT_DEPENDENT =
+      EnumSet.of(
+          Message.OUTPUT_BELOW_ONE,
+          Message.IN_FEATURES_MISMATCH,
+          Message.IN_CHANNELS_MISMATCH,
+          Message.NEEDS_FLAT_INPUT,
+          Message.NEEDS_SPATIAL_INPUT,
+          Message.SIZE_OVERFLOW,
+          Message.GROUPS_DO_NOT_DIVIDE,
+          Message.UNUSED_INPUT,
+          Message.ADD_SHAPE_MISMATCH,
+          Message.CONCAT_SIZE_MISMATCH,
+          Message.PARALLEL_SIZE_MISMATCH);
+
+  private static Value unknownValue() {
+    return new Value(null, -1, "an unknown shape");
+  }
+
+  private Value unknown() {
+    return unknownValue();
+  }
 
   private NetworkChecker(NetworkModel model) {
     this.model = model;
@@ -73,19 +153,42 @@ public final class NetworkChecker {
       return new Report(findings, null);
     }
     Shape input = checkInput();
-    Shape shape = input;
+    Value value = new Value(input, -1, "the network input");
     int layers = 0;
     for (FieldModel field : model.fields()) {
-      if (!isLayer(field)) {
+      if (field.use() != null && !field.isStatic()) {
+        layers++;
+        value = subBlock(field, value, new Substitution(null), "");
+        continue;
+      }
+      if (!isLayer(field, true)) {
         continue;
       }
       layers++;
-      if (field.layer() == null) {
-        // Two layer annotations: which shape follows is anyone's guess.
-        shape = forget();
-      } else {
-        shape = checkLayer(field.layer(), shape, field.strideWarningsSuppressed());
+      if (field.layer() instanceof LayerSpec.Add || field.layer() instanceof LayerSpec.Concat) {
+        error(
+            field.site(),
+            null,
+            Message.MERGE_OUTSIDE_BLOCK,
+            field.name(),
+            field.layer().annotation(),
+            model.name());
+        value = unknown();
+        continue;
       }
+      if (field.args() > 0) {
+        error(
+            field.site(),
+            null,
+            Message.ARG_IN_NETWORK,
+            field.name(),
+            NetworkParser.argName(field.args()),
+            model.name(),
+            "its values");
+        value = unknown();
+        continue;
+      }
+      value = layer(field, value, new Substitution(null), "");
     }
     if (layers == 0) {
       findings.add(Finding.on(spec.element(), Message.NETWORK_WITHOUT_LAYERS, model.name()));
@@ -107,9 +210,606 @@ public final class NetworkChecker {
               "it exceeds 9,223,372,036,854,775,807"));
     }
     Report report = new Report(findings, null);
-    return report.hasErrors()
+    return report.hasErrors() || incomplete
         ? report
         : new Report(findings, new NetworkPlan(model, input, plans, parameters, multiplyAdds));
+  }
+
+  /** A layer field in context: substituted, named by its path, checked, added as a node. */
+  private Value layer(FieldModel field, Value in, Substitution args, String prefix) {
+    if (field.layer() == null) {
+      // Two layer annotations (reported on the field): which shape follows is anyone's guess.
+      incomplete = true;
+      return unknown();
+    }
+    LayerSpec spec = args.apply(field.layer(), prefix + field.name());
+    boolean outer = argLayer;
+    argLayer = field.args() > 0 && route != null;
+    path = spec.name();
+    fieldName = field.name();
+    inputs = List.of(in.node());
+    int before = plans.size();
+    boolean quiet = field.strideWarningsSuppressed() || (route != null && route.suppressed());
+    Shape out = checkLayer(spec, in.shape(), quiet);
+    Shape partial = null;
+    if (in.shape() == null && in.partial() != null) {
+      partialChecks(spec, in.partial());
+    }
+    if (out == null) {
+      partial = partialOutput(spec, in.known());
+      if (partial != null && !partial.dims().contains(0)) {
+        // Known again (a global pool of known channels): check on in full.
+        out = partial;
+      }
+    }
+    argLayer = outer;
+    path = null;
+    return new Value(
+        out, plans.size() > before ? plans.size() - 1 : in.node(), spec.name(), partial);
+  }
+
+  /**
+   * A sub-block field (or one with {@code @Repeat} or {@code @Args}): every copy expanded in place,
+   * each inferring its own input.
+   */
+  private Value subBlock(FieldModel field, Value in, Substitution args, String prefix) {
+    boolean top = route == null;
+    if (top) {
+      route = new Route(field.name(), field.site(), in.known(), field.strideWarningsSuppressed());
+    }
+    try {
+      BlockUse use = field.use();
+      if (!checkUse(field, blocks())) {
+        return unknown();
+      }
+      int[] values = new int[use.args().size()];
+      for (int i = 0; i < values.length; i++) {
+        int raw = use.args().get(i);
+        if (NetworkParser.argIndex(raw) > 0 && top) {
+          argInNetwork(field, use.argsSite(), raw);
+          return unknown();
+        }
+        values[i] = args.value(raw);
+      }
+      int copies = use.copies();
+      if (NetworkParser.argIndex(copies) > 0) {
+        if (top) {
+          argInNetwork(field, use.repeat(), copies);
+          return unknown();
+        }
+        copies = args.value(copies);
+        if (copies < 1) {
+          boolean outer = argLayer;
+          argLayer = true;
+          error(
+              use.repeat(),
+              "value",
+              Message.REPEAT_BELOW_ONE,
+              prefix + field.name(),
+              String.valueOf(copies),
+              copies);
+          argLayer = outer;
+          return unknown();
+        }
+      }
+      Value value = in;
+      for (int copy = 0; copy < copies; copy++) {
+        Element type = copy == 0 && use.first() != null ? use.first() : use.block();
+        BlockModel block = model.blocks().get(type);
+        String path = prefix + field.name() + (use.repeat() != null ? "." + copy : "");
+        value = block(type, block, path, value, Arrays.copyOf(values, block.args()), field);
+      }
+      return value;
+    } finally {
+      if (top) {
+        route = null;
+      }
+    }
+  }
+
+  /**
+   * The rank and channel checks that still apply when only part of the input shape is known (0 for
+   * an unknown size), so that a mistake after an earlier one is still reported, and nothing that
+   * the earlier one caused.
+   */
+  private void partialChecks(LayerSpec layer, Shape in) {
+    String text = partialText(in);
+    boolean spatial =
+        layer instanceof LayerSpec.Conv2d
+            || layer instanceof LayerSpec.Pooling
+            || layer instanceof LayerSpec.GlobalAvgPool;
+    if (spatial && in.isFlat()) {
+      error(
+          layer.site(), null, Message.NEEDS_SPATIAL_INPUT, layer.name(), layer.annotation(), text);
+    } else if (layer instanceof LayerSpec.Conv2d conv
+        && !in.isFlat()
+        && in.channels() > 0
+        && conv.inChannels() > 0
+        && conv.inChannels() != in.channels()) {
+      error(
+          conv.site(),
+          "inChannels",
+          Message.IN_CHANNELS_MISMATCH,
+          conv.name(),
+          conv.inChannels(),
+          text,
+          in.channels(),
+          in.channels());
+    } else if ((layer instanceof LayerSpec.Linear || layer instanceof LayerSpec.Softmax)
+        && !in.isFlat()) {
+      error(
+          layer.site(),
+          null,
+          Message.NEEDS_FLAT_INPUT,
+          layer.name(),
+          layer.annotation(),
+          text,
+          layer.name(),
+          "?");
+    }
+  }
+
+  /** What is known of a layer's output when its full shape is not: null when nothing is. */
+  private static Shape partialOutput(LayerSpec layer, Shape in) {
+    if (layer instanceof LayerSpec.Conv2d conv) {
+      return Shape.of(Math.max(conv.outChannels(), 0), 0, 0);
+    }
+    if (layer instanceof LayerSpec.Flatten || layer instanceof LayerSpec.Linear) {
+      return Shape.flat(0);
+    }
+    if (in == null) {
+      return null;
+    }
+    if (layer instanceof LayerSpec.Pooling || layer instanceof LayerSpec.GlobalAvgPool) {
+      if (in.isFlat()) {
+        return null;
+      }
+      return layer instanceof LayerSpec.Pooling
+          ? Shape.of(in.channels(), 0, 0)
+          : Shape.of(in.channels(), 1, 1);
+    }
+    if (layer instanceof LayerSpec.Unreadable u) {
+      return u.keepsShape() ? in : null;
+    }
+    // BatchNorm, Dropout, Softmax and the elementwise layers keep the shape.
+    return in;
+  }
+
+  /** {@code [64, ?, ?]}: a shape with its unknown sizes as {@code ?}. */
+  private static String partialText(Shape shape) {
+    List<String> dims = new ArrayList<>();
+    for (int d : shape.dims()) {
+      dims.add(d == 0 ? "?" : String.valueOf(d));
+    }
+    return "[" + String.join(", ", dims) + "]";
+  }
+
+  private void argInNetwork(FieldModel field, Site site, int value) {
+    error(
+        site,
+        "value",
+        Message.ARG_IN_NETWORK,
+        field.name(),
+        NetworkParser.argName(NetworkParser.argIndex(value)),
+        model.name(),
+        "its values");
+  }
+
+  /** One block in place at {@code path}. */
+  private Value block(
+      Element type, BlockModel block, String path, Value in, int[] values, FieldModel via) {
+    if (expanding.contains(type)) {
+      // Reported on the block's own field by checkBlock; stop here rather than loop forever.
+      incomplete = true;
+      return unknown();
+    }
+    if (block.alsoNetwork()) {
+      incomplete = true;
+      return unknown();
+    }
+    expanding.add(type);
+    try {
+      Substitution args = new Substitution(values);
+      String prefix = path + ".";
+      if (block.parallel()) {
+        return parallel(block, path, in, args, via);
+      }
+      FieldModel shortcut = null;
+      for (FieldModel f : block.fields()) {
+        if (f.shortcut() != null) {
+          if (shortcut != null) {
+            incomplete = true;
+          }
+          shortcut = f;
+        }
+      }
+      Value main = in;
+      Value side = null;
+      for (FieldModel f : block.fields()) {
+        if (f == shortcut) {
+          continue;
+        }
+        if (f.use() != null && !f.isStatic()) {
+          main = subBlock(f, main, args, prefix);
+        } else if (!isLayer(f, false)) {
+          continue;
+        } else if (f.layer() instanceof LayerSpec.Add || f.layer() instanceof LayerSpec.Concat) {
+          if (side == null) {
+            side = step(shortcut, in, args, prefix);
+          }
+          main = merge(f, args.apply(f.layer(), prefix + f.name()), main, side);
+        } else {
+          main = layer(f, main, args, prefix);
+        }
+      }
+      if (side == null && shortcut != null) {
+        // Never merged: still computed, so that its weights belong to the network.
+        step(shortcut, in, args, prefix);
+      }
+      return main;
+    } finally {
+      expanding.remove(type);
+    }
+  }
+
+  /** A field applied to {@code in}: a layer or a sub-block; null field: {@code in} itself. */
+  private Value step(FieldModel f, Value in, Substitution args, String prefix) {
+    if (f == null) {
+      return in;
+    }
+    if (f.use() != null) {
+      return subBlock(f, in, args, prefix);
+    }
+    if (!isLayer(f, false)) {
+      incomplete = true;
+      return unknown();
+    }
+    return layer(f, in, args, prefix);
+  }
+
+  /** A {@code @Parallel} block: each field a branch on the input, joined along channels. */
+  private Value parallel(
+      BlockModel block, String path, Value in, Substitution args, FieldModel via) {
+    List<Value> branches = new ArrayList<>();
+    for (FieldModel f : block.fields()) {
+      if (f.use() == null && (f.annotations().isEmpty() || f.isStatic())) {
+        isLayer(f, false);
+        continue;
+      }
+      if (f.shortcut() != null
+          || f.layer() instanceof LayerSpec.Add
+          || f.layer() instanceof LayerSpec.Concat) {
+        incomplete = true;
+        continue;
+      }
+      branches.add(step(f, in, args, path + "."));
+    }
+    List<String> described = new ArrayList<>();
+    boolean known = true;
+    for (Value b : branches) {
+      known &= b.shape() != null;
+      described.add(b.from() + " gives " + b.shape());
+    }
+    if (branches.isEmpty()) {
+      incomplete = true;
+      return unknown();
+    }
+    if (branches.size() == 1) {
+      // One branch concatenated with nothing is that branch, as torch.cat of a single tensor.
+      return branches.get(0);
+    }
+    if (!known) {
+      long sum = 0;
+      for (Value b : branches) {
+        sum += b.known() == null ? 0 : b.known().channels();
+      }
+      return lost(branches, sum);
+    }
+    Shape first = branches.get(0).shape();
+    long channels = 0;
+    boolean fits = true;
+    for (Value b : branches) {
+      fits &= sameSize(first, b.shape());
+      channels += b.shape().channels();
+    }
+    LayerSpec.Concat concat = new LayerSpec.Concat(path, via.site());
+    if (!fits) {
+      error(via.site(), null, Message.PARALLEL_SIZE_MISMATCH, path, String.join(", ", described));
+      return lost(branches, channels);
+    }
+    return join(concat, branches, first, channels);
+  }
+
+  /**
+   * What is known after joining {@code operands} failed or met an unknown one: their common rank,
+   * and the channels when every operand's are known ({@code channels} > 0).
+   */
+  private static Value lost(List<Value> operands, long channels) {
+    boolean flat = true;
+    boolean spatial = true;
+    for (Value v : operands) {
+      Shape k = v.known();
+      if (k == null) {
+        return unknownValue();
+      }
+      flat &= k.isFlat();
+      spatial &= !k.isFlat();
+      if (k.channels() == 0) {
+        channels = 0;
+      }
+    }
+    int c = channels > 0 && channels <= Integer.MAX_VALUE ? (int) channels : 0;
+    Shape partial = flat ? Shape.flat(0) : spatial ? Shape.of(c, 0, 0) : null;
+    return new Value(null, -1, "an unknown shape", partial);
+  }
+
+  /** Whether two shapes can be joined along channels: both flat, or equal H and W. */
+  private static boolean sameSize(Shape a, Shape b) {
+    return a.isFlat()
+        ? b.isFlat()
+        : !b.isFlat() && a.height() == b.height() && a.width() == b.width();
+  }
+
+  private Value join(LayerSpec.Concat concat, List<Value> operands, Shape first, long channels) {
+    Shape out =
+        first.isFlat()
+            ? Shape.flat((int) Math.min(channels, Integer.MAX_VALUE))
+            : Shape.of((int) Math.min(channels, Integer.MAX_VALUE), first.height(), first.width());
+    if (!fits(concat.site(), concat.name(), "the output " + out, out)) {
+      return unknown();
+    }
+    List<Integer> ids = new ArrayList<>();
+    for (Value v : operands) {
+      ids.add(v.node());
+    }
+    plans.add(
+        new LayerPlan(concat, operands.get(0).shape(), out, null, first.channels(), 0, 0, ids));
+    return new Value(out, plans.size() - 1, concat.name());
+  }
+
+  /** {@code @Add} (main + shortcut) or {@code @Concat} (shortcut, main). */
+  private Value merge(FieldModel field, LayerSpec spec, Value main, Value side) {
+    if (main.shape() == null || side.shape() == null) {
+      // An Add keeps the main chain's shape; a Concat keeps only what both agree on.
+      return spec instanceof LayerSpec.Add ? main : lost(List.of(side, main), 0);
+    }
+    if (spec instanceof LayerSpec.Concat concat) {
+      if (!sameSize(side.shape(), main.shape())) {
+        error(
+            field.site(),
+            null,
+            Message.CONCAT_SIZE_MISMATCH,
+            spec.name(),
+            side.shape(),
+            side.from(),
+            main.shape(),
+            main.from());
+        return lost(List.of(side, main), (long) side.shape().channels() + main.shape().channels());
+      }
+      return join(
+          concat,
+          List.of(side, main),
+          side.shape(),
+          (long) side.shape().channels() + main.shape().channels());
+    }
+    if (!main.shape().equals(side.shape())) {
+      error(
+          field.site(),
+          null,
+          Message.ADD_SHAPE_MISMATCH,
+          spec.name(),
+          main.shape(),
+          main.from(),
+          side.shape(),
+          side.from(),
+          projection(side.shape(), main.shape()));
+      // The sum's shape is ambiguous; its rank is not.
+      return new Value(
+          null, -1, spec.name(), main.shape().isFlat() ? Shape.flat(0) : Shape.of(0, 0, 0));
+    }
+    plans.add(
+        new LayerPlan(
+            spec,
+            main.shape(),
+            main.shape(),
+            null,
+            main.shape().channels(),
+            0,
+            0,
+            List.of(main.node(), side.node())));
+    return new Value(main.shape(), plans.size() - 1, spec.name());
+  }
+
+  /** The fix for an {@code @Add} mismatch: a 1x1 convolution shortcut from {@code from}. */
+  private static String projection(Shape from, Shape to) {
+    if (from.isFlat() || to.isFlat()) {
+      return "make both paths end in the same shape.";
+    }
+    int sh = oneByOneStride(from.height(), to.height());
+    int sw = oneByOneStride(from.width(), to.width());
+    if (sh < 1 || sw < 1) {
+      return "no 1x1 convolution turns "
+          + from
+          + " into "
+          + to
+          + "; change the main chain's stride or padding.";
+    }
+    String stride = sh == sw ? String.valueOf(sh) : "{" + sh + ", " + sw + "}";
+    return "add a @Shortcut 1x1 convolution to "
+        + to
+        + ", e.g. `@Shortcut @Conv2d(outChannels = "
+        + to.channels()
+        + ", kernelSize = 1"
+        + (sh == 1 && sw == 1 ? "" : ", stride = " + stride)
+        + ", bias = false) Layer downsample;` (or a @Shortcut sub-block with it and a"
+        + " @BatchNorm).";
+  }
+
+  /** The stride a 1x1 convolution needs to take {@code n} to {@code out}, or 0 if none does. */
+  private static int oneByOneStride(int n, int out) {
+    for (int s = 1; s <= n; s++) {
+      if ((n - 1) / s + 1 == out) {
+        return s;
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * Reports what is wrong with a block use regardless of its input; true when it can be expanded.
+   */
+  private boolean checkUse(FieldModel field, Function<Element, BlockModel> blocks) {
+    BlockUse use = field.use();
+    boolean ok = true;
+    if (use.block() == null) {
+      Site site = use.repeat() != null ? use.repeat() : use.argsSite();
+      String annotation = use.repeat() != null ? "Repeat" : "Args";
+      String type = field.type() == null ? "unknown" : field.type();
+      error(site, null, Message.NOT_A_BLOCK, field.name(), annotation, type, type, annotation);
+      return false;
+    }
+    if (use.first() != null && !use.firstIsBlock()) {
+      error(
+          use.repeat(),
+          "first",
+          Message.FIRST_NOT_A_BLOCK,
+          field.name(),
+          use.firstName(),
+          use.firstName());
+      ok = false;
+    }
+    if (NetworkParser.argIndex(use.copies()) == 0 && use.copies() < 1) {
+      error(
+          use.repeat(),
+          "value",
+          Message.REPEAT_BELOW_ONE,
+          field.name(),
+          String.valueOf(use.copies()),
+          use.copies());
+      ok = false;
+    }
+    if (!ok) {
+      return false;
+    }
+    BlockModel main = blocks.apply(use.block());
+    BlockModel first = use.first() == null ? main : blocks.apply(use.first());
+    int needs = Math.max(main.args(), first.args());
+    int given = use.args().size();
+    if (given != needs) {
+      String names =
+          needs == 0 ? "none" : needs == 1 ? "Arg.A" : "Arg.A to " + NetworkParser.argName(needs);
+      String takes =
+          first == main ? main.name() : main.name() + " (with first = " + first.name() + ")";
+      error(
+          use.argsSite() != null ? use.argsSite() : field.site(),
+          null,
+          Message.ARGS_COUNT,
+          field.name(),
+          takes,
+          needs,
+          needs == 1 ? "" : "s",
+          names,
+          use.argsSite() == null
+              ? "the field has no @Args"
+              : "@Args gives " + given + " (" + list(use.args()) + ")",
+          needs,
+          needs == 1 ? "" : "s");
+      return false;
+    }
+    return true;
+  }
+
+  private Function<Element, BlockModel> blocks() {
+    return type -> model.blocks().get(type);
+  }
+
+  /**
+   * The mistakes of a {@code @Block} class that do not depend on its uses: field forms, shortcuts,
+   * merges in a {@code @Parallel} block, block uses, and a block that contains itself.
+   */
+  public static Report checkBlock(BlockModel block, Function<Element, BlockModel> blocks) {
+    NetworkChecker checker = new NetworkChecker(null);
+    List<Finding> findings = checker.findings;
+    if (block.alsoNetwork()) {
+      findings.add(Finding.on(block.site().element(), Message.BLOCK_AND_NETWORK, block.name()));
+    }
+    FieldModel shortcut = null;
+    for (FieldModel f : block.fields()) {
+      if (f.shortcut() != null) {
+        if (block.parallel()) {
+          checker.error(
+              f.shortcut(), null, Message.MERGE_IN_PARALLEL, f.name(), "Shortcut", block.name());
+        } else if (shortcut != null) {
+          checker.error(f.shortcut(), null, Message.SECOND_SHORTCUT, f.name(), shortcut.name());
+        } else {
+          shortcut = f;
+        }
+      }
+      if (f.use() != null && !f.isStatic()) {
+        if (checker.checkUse(f, blocks) && f.isBlock()) {
+          for (Element type :
+              List.of(
+                  f.use().block(), f.use().first() == null ? f.use().block() : f.use().first())) {
+            List<String> cycle = cycle(type, block.site().element(), blocks, new HashSet<>());
+            if (cycle != null) {
+              checker.error(
+                  f.site(),
+                  null,
+                  Message.BLOCK_RECURSION,
+                  f.name(),
+                  block.name(),
+                  block.name() + "." + f.name() + " -> " + String.join(" -> ", cycle));
+              break;
+            }
+          }
+        }
+        continue;
+      }
+      if (checker.isLayer(f, true)
+          && (f.layer() instanceof LayerSpec.Add || f.layer() instanceof LayerSpec.Concat)
+          && block.parallel()) {
+        checker.error(
+            f.site(),
+            null,
+            Message.MERGE_IN_PARALLEL,
+            f.name(),
+            f.layer().annotation(),
+            block.name());
+      }
+    }
+    return new Report(findings, null);
+  }
+
+  /**
+   * The path of block names by which {@code from} reaches {@code target} (ending in it), or null
+   * when it does not.
+   */
+  private static List<String> cycle(
+      Element from, Element target, Function<Element, BlockModel> blocks, Set<Element> seen) {
+    BlockModel block = blocks.apply(from);
+    if (block == null || !seen.add(from)) {
+      return null;
+    }
+    if (from.equals(target)) {
+      return List.of(block.name());
+    }
+    for (FieldModel f : block.fields()) {
+      if (f.use() == null || f.use().block() == null) {
+        continue;
+      }
+      for (Element next : new Element[] {f.use().block(), f.use().first()}) {
+        if (next != null) {
+          List<String> rest = cycle(next, target, blocks, seen);
+          if (rest != null) {
+            List<String> path = new ArrayList<>();
+            path.add(block.name());
+            path.addAll(rest);
+            return path;
+          }
+        }
+      }
+    }
+    return null;
   }
 
   private String simpleName() {
@@ -150,7 +850,11 @@ public final class NetworkChecker {
   }
 
   /** Checks a field's form; true when it counts as a layer of the network. */
-  private boolean isLayer(FieldModel field) {
+  private boolean isLayer(FieldModel field, boolean report) {
+    if (!report) {
+      NetworkChecker quiet = new NetworkChecker(null);
+      return quiet.isLayer(field, true);
+    }
     Site site = field.site();
     if (field.annotations().isEmpty()) {
       if (field.isLayerType() && !field.isStatic()) {
@@ -304,7 +1008,7 @@ public final class NetworkChecker {
       long multiplyAdds =
           ShapeArithmetic.conv2dMultiplyAdds(
               channels, conv.outChannels(), groups, size[0], size[1], kernel[0], kernel[1]);
-      plans.add(new LayerPlan(conv, in, out, window, channels, parameters, multiplyAdds));
+      add(new LayerPlan(conv, in, out, window, channels, parameters, multiplyAdds));
     } catch (ArithmeticException e) {
       error(
           site,
@@ -374,7 +1078,7 @@ public final class NetworkChecker {
       return null;
     }
     Shape out = Shape.of(in.channels(), size[0], size[1]);
-    plans.add(new LayerPlan(pool, in, out, window, in.channels(), 0, 0));
+    add(new LayerPlan(pool, in, out, window, in.channels(), 0, 0));
     return out;
   }
 
@@ -492,7 +1196,7 @@ public final class NetworkChecker {
             ? "stride " + dims[0][1]
             : "stride {" + dims[0][1] + ", " + dims[1][1] + "}";
     Site site = layer.site();
-    findings.add(
+    add(
         Finding.at(
             site,
             site.value("stride") != null ? "stride" : "kernelSize",
@@ -512,7 +1216,7 @@ public final class NetworkChecker {
       return null;
     }
     Shape out = Shape.of(in.channels(), 1, 1);
-    plans.add(new LayerPlan(pool, in, out, null, in.channels(), 0, 0));
+    add(new LayerPlan(pool, in, out, null, in.channels(), 0, 0));
     return out;
   }
 
@@ -521,7 +1225,7 @@ public final class NetworkChecker {
       error(bn.site(), "eps", Message.EPS_NOT_POSITIVE, bn.name(), bn.eps());
     }
     if (in != null) {
-      plans.add(
+      add(
           new LayerPlan(
               bn,
               in,
@@ -536,7 +1240,7 @@ public final class NetworkChecker {
 
   private Shape keep(LayerSpec layer, Shape in) {
     if (in != null) {
-      plans.add(new LayerPlan(layer, in, in, null, in.channels(), 0, 0));
+      add(new LayerPlan(layer, in, in, null, in.channels(), 0, 0));
     }
     return in;
   }
@@ -554,7 +1258,7 @@ public final class NetworkChecker {
     }
     // Flatten of a flat input is the identity, as in PyTorch.
     Shape out = Shape.flat((int) in.size());
-    plans.add(new LayerPlan(flatten, in, out, null, in.channels(), 0, 0));
+    add(new LayerPlan(flatten, in, out, null, in.channels(), 0, 0));
     flattenedFrom = in.isFlat() ? null : in;
     return out;
   }
@@ -588,7 +1292,7 @@ public final class NetworkChecker {
     }
     if (out != null) {
       try {
-        plans.add(
+        add(
             new LayerPlan(
                 linear,
                 in,
@@ -769,12 +1473,37 @@ public final class NetworkChecker {
     return false;
   }
 
+  /** Adds the current layer's plan, reading {@link #inputs}. */
+  private void add(LayerPlan plan) {
+    plans.add(plan.withInputs(inputs));
+  }
+
   private Shape forget() {
     return null;
   }
 
   private void error(Site site, String attribute, Message message, Object... args) {
-    findings.add(Finding.at(site, attribute, message, args));
+    add(Finding.at(site, attribute, message, args));
+  }
+
+  /** Inside a block, a mistake that depends on the use goes to the network field of that use. */
+  private void add(Finding f) {
+    if (route == null) {
+      findings.add(f);
+    } else if (argLayer || INPUT_DEPENDENT.contains(f.message())) {
+      findings.add(route.wrap(f));
+    } else if (path != null && f.text().startsWith(path + ":")) {
+      // The same for every use, so named as the block's field, not by one use's path.
+      findings.add(
+          new Finding(
+              f.message(),
+              fieldName + f.text().substring(path.length()),
+              f.element(),
+              f.annotation(),
+              f.value()));
+    } else {
+      findings.add(f);
+    }
   }
 
   /** {@code [256, 5, 5] = 256 x 5 x 5 = 6400}. */

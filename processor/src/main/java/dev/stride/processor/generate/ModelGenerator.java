@@ -7,6 +7,7 @@ import com.palantir.javapoet.JavaFile;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.TypeSpec;
+import dev.stride.graph.Graph;
 import dev.stride.processor.model.LayerPlan;
 import dev.stride.processor.model.LayerSpec;
 import dev.stride.processor.model.NetworkModel;
@@ -111,7 +112,23 @@ public final class ModelGenerator {
             String.join(", ", plan.input().dims().stream().map(String::valueOf).toList()));
     List<LayerPlan> layers = plan.layers();
     CodeBlock network;
-    if (layers.size() <= CHUNK) {
+    if (!GraphWriter.isChain(plan)) {
+      // Blocks: the graph as a table of rows, one string per node, that the runtime parses.
+      Graph graph = GraphWriter.graph(plan);
+      CodeBlock.Builder table =
+          CodeBlock.builder()
+              .add(
+                  "$T.table($S, new int[] {$L}",
+                  NETWORK_DEF,
+                  model.name(),
+                  String.join(", ", plan.input().dims().stream().map(String::valueOf).toList()))
+              .indent()
+              .indent();
+      for (String row : graph.rows()) {
+        table.add(",\n$S", row);
+      }
+      network = table.add(")").unindent().unindent().build();
+    } else if (layers.size() <= CHUNK) {
       CodeBlock.Builder chain = CodeBlock.builder().add(start).indent().indent();
       for (LayerPlan layer : layers) {
         chain.add("\n.$L // $L", call(layer, helpers), comment(layer.out()));

@@ -1,9 +1,8 @@
 package dev.stride.processor.generate;
 
-import dev.stride.processor.model.LayerPlan;
-import dev.stride.processor.model.LayerSpec;
+import dev.stride.graph.Graph;
+import dev.stride.graph.Node;
 import dev.stride.processor.model.NetworkPlan;
-import dev.stride.processor.model.Window;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,18 +16,24 @@ final class SummaryTable {
 
   private SummaryTable() {}
 
-  /** The rows: title, header, rule, one per layer, rule, totals. */
+  /**
+   * The rows: title, header, rule, one per node, rule, totals. Each node's text and counts come
+   * from its graph layer kind, the one place that knows them.
+   */
   static List<String> rows(NetworkPlan plan) {
+    Graph graph = GraphWriter.graph(plan);
     List<String[]> cells = new ArrayList<>();
     cells.add(HEADER);
-    for (LayerPlan layer : plan.layers()) {
+    for (int i = 0; i < graph.nodes().size(); i++) {
+      Node node = graph.nodes().get(i);
+      List<dev.stride.graph.Shape> inputs = graph.inputShapes(i);
       cells.add(
           new String[] {
-            layer.spec().name(),
-            describe(layer),
-            layer.out().toString(),
-            count(layer.parameters()),
-            count(layer.multiplyAdds())
+            node.path(),
+            node.kind().describe(inputs),
+            node.out().toString(),
+            count(node.kind().parameterCount(inputs)),
+            count(node.kind().multiplyAdds(inputs, node.out()))
           });
     }
     int[] widths = new int[HEADER.length];
@@ -71,89 +76,6 @@ final class SummaryTable {
       sb.append(i >= 3 ? pad + cells[i] : cells[i] + pad);
     }
     return sb.toString().stripTrailing();
-  }
-
-  /** The layer as PyTorch prints it, with only the non-default options. */
-  static String describe(LayerPlan layer) {
-    LayerSpec spec = layer.spec();
-    Window w = layer.window();
-    if (spec instanceof LayerSpec.Conv2d conv) {
-      List<String> args = new ArrayList<>();
-      args.add(String.valueOf(layer.inChannels()));
-      args.add(String.valueOf(conv.outChannels()));
-      args.add("kernel=" + pair(w.kernelH(), w.kernelW()));
-      if (w.strideH() != 1 || w.strideW() != 1) {
-        args.add("stride=" + pair(w.strideH(), w.strideW()));
-      }
-      if (conv.same()) {
-        args.add("padding=same");
-      } else if (padded(w)) {
-        args.add("padding=" + padding(w));
-      }
-      if (w.dilationH() != 1 || w.dilationW() != 1) {
-        args.add("dilation=" + pair(w.dilationH(), w.dilationW()));
-      }
-      if (conv.groups() != 1) {
-        args.add("groups=" + conv.groups());
-      }
-      if (!conv.bias()) {
-        args.add("bias=False");
-      }
-      return "Conv2d(" + String.join(", ", args) + ")";
-    }
-    if (spec instanceof LayerSpec.Pooling pool) {
-      List<String> args = new ArrayList<>();
-      args.add("kernel=" + pair(w.kernelH(), w.kernelW()));
-      if (w.strideH() != w.kernelH() || w.strideW() != w.kernelW()) {
-        args.add("stride=" + pair(w.strideH(), w.strideW()));
-      }
-      if (padded(w)) {
-        args.add("padding=" + padding(w));
-      }
-      if (pool.ceilMode()) {
-        args.add("ceil_mode=True");
-      }
-      if (pool instanceof LayerSpec.AvgPool avg && !avg.countIncludePad()) {
-        args.add("count_include_pad=False");
-      }
-      return (pool instanceof LayerSpec.MaxPool ? "MaxPool2d(" : "AvgPool2d(")
-          + String.join(", ", args)
-          + ")";
-    }
-    if (spec instanceof LayerSpec.BatchNorm bn) {
-      return (layer.in().isFlat() ? "BatchNorm1d(" : "BatchNorm2d(")
-          + layer.inChannels()
-          + (bn.eps() == 1e-5 ? "" : ", eps=" + bn.eps())
-          + ")";
-    }
-    if (spec instanceof LayerSpec.Linear linear) {
-      return "Linear("
-          + layer.inChannels()
-          + ", "
-          + linear.outFeatures()
-          + (linear.bias() ? "" : ", bias=False")
-          + ")";
-    }
-    if (spec instanceof LayerSpec.Dropout dropout) {
-      return "Dropout(p=" + dropout.p() + ")";
-    }
-    // GlobalAvgPool, ReLU, Sigmoid, Tanh, Softmax, Flatten: nothing to configure.
-    return spec.annotation();
-  }
-
-  private static boolean padded(Window w) {
-    return w.padTop() != 0 || w.padBottom() != 0 || w.padLeft() != 0 || w.padRight() != 0;
-  }
-
-  private static String padding(Window w) {
-    if (w.padTop() == w.padBottom() && w.padLeft() == w.padRight()) {
-      return pair(w.padTop(), w.padLeft());
-    }
-    return "(" + w.padTop() + ", " + w.padBottom() + ", " + w.padLeft() + ", " + w.padRight() + ")";
-  }
-
-  private static String pair(int h, int w) {
-    return h == w ? String.valueOf(h) : "(" + h + ", " + w + ")";
   }
 
   /** Grouped, or {@code --} for a layer without any, as torchinfo. */

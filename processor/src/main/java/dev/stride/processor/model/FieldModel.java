@@ -3,8 +3,8 @@ package dev.stride.processor.model;
 import java.util.List;
 
 /**
- * One field of a spec class (or a layer-annotated field of any class), with what the checker needs
- * to tell whether it is a well-formed layer.
+ * One field of a spec or block class (or a layer-annotated field of any class), with what the
+ * checker needs to tell whether it is a well-formed layer or sub-block.
  *
  * @param name the field name
  * @param site the field, with its first layer annotation if any
@@ -14,6 +14,11 @@ import java.util.List;
  * @param annotations the simple names of its layer annotations, in source order
  * @param layer the parsed layer when it has exactly one layer annotation, else null
  * @param strideWarningsSuppressed whether {@code @SuppressWarnings("stride")} covers the field
+ * @param shortcut the field with its {@code @Shortcut}, or null
+ * @param use how the field uses a block ({@code @Repeat}, {@code @Args}, its block type), or null
+ *     for a plain layer field
+ * @param args how many {@code Arg} parameters the field's annotations use: the highest letter,
+ *     {@code A} = 1; 0 for none
  */
 public record FieldModel(
     String name,
@@ -23,9 +28,17 @@ public record FieldModel(
     boolean isLayerType,
     List<String> annotations,
     LayerSpec layer,
-    boolean strideWarningsSuppressed) {
+    boolean strideWarningsSuppressed,
+    Site shortcut,
+    BlockUse use,
+    int args) {
   /** Copies the list. */
   public FieldModel {
     annotations = List.copyOf(annotations);
+  }
+
+  /** Whether the field is a sub-block (its type is a {@code @Block} class). */
+  public boolean isBlock() {
+    return use != null && use.block() != null;
   }
 }

@@ -1,5 +1,7 @@
 package dev.stride.processor.model;
 
+import java.util.List;
+
 /**
  * A checked layer: the spec with its input and output shapes and its costs.
  *
@@ -10,6 +12,7 @@ package dev.stride.processor.model;
  * @param inChannels the input channels (or features) the layer's weights are sized for
  * @param parameters PyTorch's {@code numel} over the layer's parameters
  * @param multiplyAdds per sample; convolutions and linear layers only
+ * @param inputs the indices of the plans it reads, -1 for the network input
  */
 public record LayerPlan(
     LayerSpec spec,
@@ -18,4 +21,27 @@ public record LayerPlan(
     Window window,
     int inChannels,
     long parameters,
-    long multiplyAdds) {}
+    long multiplyAdds,
+    List<Integer> inputs) {
+  /** Copies the list. */
+  public LayerPlan {
+    inputs = List.copyOf(inputs);
+  }
+
+  /** A plan whose inputs are set later, by {@link #withInputs}. */
+  public LayerPlan(
+      LayerSpec spec,
+      Shape in,
+      Shape out,
+      Window window,
+      int inChannels,
+      long parameters,
+      long multiplyAdds) {
+    this(spec, in, out, window, inChannels, parameters, multiplyAdds, List.of());
+  }
+
+  /** This plan reading {@code inputs}. */
+  public LayerPlan withInputs(List<Integer> inputs) {
+    return new LayerPlan(spec, in, out, window, inChannels, parameters, multiplyAdds, inputs);
+  }
+}

@@ -131,6 +131,33 @@ public sealed interface LayerSpec {
     }
   }
 
+  /** {@code @ReLU6}. */
+  record ReLU6(String name, Site site) implements LayerSpec {
+    @Override
+    public String annotation() {
+      return "ReLU6";
+    }
+  }
+
+  /** {@code @Add}: the main chain plus the block's shortcut. */
+  record Add(String name, Site site) implements LayerSpec {
+    @Override
+    public String annotation() {
+      return "Add";
+    }
+  }
+
+  /**
+   * {@code @Concat}: the block's shortcut and main chain along channels; also the node that joins a
+   * {@code @Parallel} block's branches.
+   */
+  record Concat(String name, Site site) implements LayerSpec {
+    @Override
+    public String annotation() {
+      return "Concat";
+    }
+  }
+
   /** {@code @Sigmoid}. */
   record Sigmoid(String name, Site site) implements LayerSpec {
     @Override

@@ -1,6 +1,8 @@
 package dev.stride.processor.model;
 
 import java.util.List;
+import java.util.Map;
+import javax.lang.model.element.Element;
 
 /**
  * A parsed {@code @Network} spec: its names, its declared input and its fields in declaration
@@ -13,6 +15,7 @@ import java.util.List;
  * @param kind "a class", or what else the annotated type is ("an interface", "an enum", ...)
  * @param input the declared input shape as written; null when javac could not give it
  * @param fields every field, layer or not
+ * @param blocks every {@code @Block} class reachable from the fields, by class
  */
 public record NetworkModel(
     Site site,
@@ -21,12 +24,14 @@ public record NetworkModel(
     boolean isPublic,
     String kind,
     List<Integer> input,
-    List<FieldModel> fields) {
+    List<FieldModel> fields,
+    Map<Element, BlockModel> blocks) {
   /** Copies the lists. */
   public NetworkModel {
     simpleNames = List.copyOf(simpleNames);
     input = input == null ? null : List.copyOf(input);
     fields = List.copyOf(fields);
+    blocks = Map.copyOf(blocks);
   }
 
   /** The spec's name as written in its package, e.g. {@code Outer.Inner}. */
