@@ -41,22 +41,23 @@ import static dev.stride.runtime.kernel.VectorGemm.NR;
  */
 final class VectorConvolution {
   /**
-   * K block: a {@code 256 x 48} B panel is 48 KB, which keeps the micro-kernel at 123 GFLOP/s (kc =
-   * 128: 120, 512: 116, whole K = 2400: 103).
+   * K block, from L1 ({@link GemmGeometry#kc}): 256 with 8 rows and a 32-48 KB L1, where a {@code
+   * 256 x 48} B panel kept the 8 x 48 micro-kernel at 123 GFLOP/s (kc = 128: 120, 512: 116, whole K
+   * = 2400: 103).
    */
-  static final int KC = 256;
+  static final int KC = VectorGemm.KC;
 
   /** Below this many FLOPs a layer runs inline; a pool hand-off costs a few microseconds. */
   static final long INLINE_FLOPS = 2_000_000;
 
   /**
-   * Column tiles per pass over the weights: each 8 x kc weight block is then read once per 4 tiles
-   * and reused from L1, while the 4 packed B panels (4 x 48 KB) sit in L2. Without it every 48
-   * columns re-stream all the weights (conv4: 5.3 MB, more than L2) from L3/memory; on AlexNet
-   * batch 32 (2 threads, quietest runs of an interleaved A/B) 4 tiles gave 276 ms per pass against
-   * 307 ms for 1, mostly on conv3-5.
+   * Column tiles per pass over the weights, from L2 ({@link GemmGeometry#tiles}): each MR x kc
+   * weight block is then read once per pass and reused from L1, while the packed B panels sit in
+   * L2. Without it every tile re-streams all the weights (conv4: 5.3 MB, more than L2) from
+   * L3/memory; on AlexNet batch 32 (2 threads, quietest runs of an interleaved A/B) 4 tiles of 48
+   * gave 276 ms per pass against 307 ms for 1, mostly on conv3-5.
    */
-  static final int TILES = 4;
+  static final int TILES = VectorGemm.TILES;
 
   /** Room for one tile's segments in the scratch arrays: at most NR runs plus the end marker. */
   static final int SEG = NR + 1;
