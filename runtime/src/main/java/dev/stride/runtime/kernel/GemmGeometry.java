@@ -164,10 +164,10 @@ record GemmGeometry(
     while (kc * 2 <= Math.min(512, kcFit)) {
       kc *= 2;
     }
-    // Columns per pass: the tiles' packed B panels (kc x nr floats each) take a quarter of L2, so
+    // Columns per pass: the tiles' packed B panels (kc x nr floats each) take a fifth of L2, so
     // each weight panel read from L3 or memory serves that many columns; at most 16 tiles.
     long panelBytes = 4L * kc * vectors * lanes;
-    int tiles = (int) Math.max(1, Math.min(16, caches.l2() / 4 / panelBytes));
+    int tiles = (int) Math.max(1, Math.min(16, caches.l2() / 5 / panelBytes));
     return new GemmGeometry(
         bits, registers, mr, vectors, narrow, kc, tiles, caches.l1(), caches.l2(), caches.source());
   }

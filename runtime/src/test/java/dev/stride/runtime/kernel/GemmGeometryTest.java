@@ -78,8 +78,8 @@ class GemmGeometryTest {
             256, "amd64", null, null, null, new GemmGeometry.Caches(32 << 10, 2 << 20, "t"));
     // The 6 x kc weight panel within a quarter of L1.
     assertTrue(6 * 4 * small.kc() <= (32 << 10) / 4);
-    // The pass's B panels within a quarter of L2, and a bigger L2 holds more of them.
-    assertTrue(small.tiles() * 4L * small.kc() * small.nr() <= (512 << 10) / 4);
+    // The pass's B panels within a fifth of L2, and a bigger L2 holds more of them.
+    assertTrue(small.tiles() * 4L * small.kc() * small.nr() <= (512 << 10) / 5);
     assertTrue(big.tiles() > small.tiles());
   }
 
