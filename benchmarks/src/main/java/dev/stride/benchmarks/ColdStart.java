@@ -30,8 +30,10 @@ import java.util.SplittableRandom;
  * <pre>
  * java -cp benchmarks.jar dev.stride.benchmarks.ColdStart prepare DIR        # writes the files
  * java [--add-modules jdk.incubator.vector] -Dstride.threads=2 -cp benchmarks.jar \
- *     dev.stride.benchmarks.ColdStart stride|ort AlexNet|LeNet DIR [SECONDS] [THREADS]
+ *     dev.stride.benchmarks.ColdStart stride|ort AlexNet|LeNet DIR|WEIGHTS [SECONDS] [THREADS]
  * </pre>
+ *
+ * <p>For {@code stride}, a weights file (safetensors or torch.save) may stand in for DIR.
  *
  * <p>Prints one tab-separated line: engine, network, ms to load, ms from JVM start to the first
  * result, ms from JVM start to the end of the first pass from which every later pass was within 10%
@@ -62,7 +64,8 @@ public final class ColdStart {
     long loadStart = System.nanoTime();
     Pass pass;
     if (engine.equals("stride")) {
-      Path weights = dir.resolve(base + ".safetensors");
+      // DIR, or a weights file of either format (benchmarks/memory.sh passes a .pt).
+      Path weights = Files.isRegularFile(dir) ? dir : dir.resolve(base + ".safetensors");
       Model model = alex ? AlexNetModel.load(weights) : LeNetModel.load(weights);
       pass = () -> model.forward(input, 1)[0];
     } else {
@@ -101,6 +104,10 @@ public final class ColdStart {
       double ms = (System.nanoTime() - t0) / 1e6;
       passes.add(new double[] {uptimeMs(), ms});
     }
+    if (passes.isEmpty()) {
+      // SECONDS 0: the first result only (memory.sh).
+      passes.add(new double[] {firstMs, firstMs});
+    }
     double[] last = new double[Math.max(1, passes.size() / 3)];
     for (int i = 0; i < last.length; i++) {
       last[i] = passes.get(passes.size() - last.length + i)[1];
@@ -112,7 +119,7 @@ public final class ColdStart {
     while (settled > 0 && passes.get(settled - 1)[1] <= 1.1 * steady) {
       settled--;
     }
-    double steadyAt = passes.isEmpty() ? firstMs : passes.get(settled)[0];
+    double steadyAt = passes.get(settled)[0];
     System.out.printf(
         Locale.ROOT,
         "%s\t%s\t%.0f\t%.0f\t%.0f\t%.2f\t%s%n",
