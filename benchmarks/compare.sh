@@ -19,8 +19,9 @@
 #        benchmarks/compare.sh --quick              # smoke test
 #        benchmarks/compare.sh --cases lenet-1,lenet-256 --rounds 11
 #        SKIP_BUILD=1 benchmarks/compare.sh         # reuse benchmarks/target/benchmarks.jar
-#        benchmarks/compare.sh --cases resnet18-32,resnet18-1,mobilenetv2-1   # block networks,
-#                                                   # once in (benchmarks/pending/README.md)
+#        STRIDE_JAVA_OPTS="-XX:UseAVX=2" benchmarks/compare.sh   # extra JVM flags: AVX2 on AVX-512
+# Prints: the CPU, AVX-512 yes/no, the species, GEMM tile and blocking, and each JVM's measured FMA
+#        peak (the "% of peak" column is of that, not of a data sheet's number).
 # Options (passed to Compare and torch_bench.py alike): --quick, --rounds N, --round-seconds S,
 #        --warmup-seconds S, --cases NET-BATCH,..., --threads N (default 2).
 # Files: benchmarks/target/compare/ holds the .onnx, .safetensors, layer tables and results.tsv.
@@ -63,7 +64,8 @@ echo "== Machine: $(nproc) processors, $(grep -m1 'model name' /proc/cpuinfo | c
 run_java() { # $1 = java binary, then extra JVM flags
   local java=$1
   shift
-  "$java" --add-modules jdk.incubator.vector -Dstride.threads="$THREADS" "$@" \
+  # shellcheck disable=SC2086
+  "$java" --add-modules jdk.incubator.vector -Dstride.threads="$THREADS" ${STRIDE_JAVA_OPTS:-} "$@" \
     -cp "$JAR" dev.stride.benchmarks.Compare --dir "$DIR" --tsv "$TSV" "${args[@]}" || status=1
 }
 

@@ -10,7 +10,7 @@ Reads what `dev.stride.benchmarks.Compare` wrote to --dir (default benchmarks/ta
   <net>-check.safetensors  an input batch and Stride's output for it
 builds the network from the table, loads the weights, checks that PyTorch's output equals Stride's
 within 1e-4 of the output's scale (and stops if not), then times it like Compare does: warm-up,
-then timed rounds, median images/s, GFLOP/s and the fraction of the machine's peak.
+then timed rounds, median images/s and GFLOP/s.
 
 Meant for Debian's python3-torch (`/usr/bin/python3`), 2 threads, eval mode, no_grad. Needs only
 torch and numpy (and python3-torchvision for the block networks); safetensors is parsed here.
@@ -39,7 +39,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-PEAK_GFLOPS = 258.0  # 2 cores AVX-512 FMA, as Compare.PEAK_GFLOPS
 TOLERANCE = 1e-4
 DEFAULT_CASES = ["AlexNet-32", "AlexNet-1", "LeNet-256", "LeNet-1"]
 
@@ -293,11 +292,12 @@ def main():
         results.append((run, engine, net, batch, median, gflops, spread))
 
     print(f"\n- BLAS for Linear layers: {blas_in_use()}\n")
-    print("| Case | Engine | Run | images/s | GFLOP/s | % of peak | spread |")
-    print("|---|---|---|---:|---:|---:|---:|")
+    # The fraction of the measured peak is in compare.sh's combined table (Compare's PeakProbe).
+    print("| Case | Engine | Run | images/s | GFLOP/s | spread |")
+    print("|---|---|---|---:|---:|---:|")
     for run_, eng, net, batch, median, gflops, spread in results:
         print(f"| {net} b{batch} | {eng} | {run_} | {median:.1f} | {gflops:.1f} |"
-              f" {100 * gflops / PEAK_GFLOPS:.1f}% | {100 * spread:.0f}% |")
+              f" {100 * spread:.0f}% |")
     if a.tsv:
         with open(a.tsv, "a") as f:
             for row in results:

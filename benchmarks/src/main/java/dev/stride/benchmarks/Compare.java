@@ -51,13 +51,6 @@ import java.util.function.Supplier;
  * table from several runs' TSV files and exit).
  */
 public final class Compare {
-  /**
-   * The measured AVX-512 FMA peak of the benchmark machine, 2 cores: about 134 GFLOP/s per core and
-   * 258 for both (two FMA units x 16 floats x 2 flops x clock, measured, not from a data sheet).
-   * Update it when measuring elsewhere.
-   */
-  static final double PEAK_GFLOPS = 258.0;
-
   /** Outputs must agree within this fraction of the output's scale (its largest magnitude). */
   static final double TOLERANCE = 1e-4;
 
@@ -134,9 +127,12 @@ public final class Compare {
       int batch,
       double imagesPerSecond,
       double gflops,
-      double spread) {
-    double peakFraction() {
-      return gflops / PEAK_GFLOPS;
+      double spread,
+      double peak) {
+    /** GFLOP/s over the measured peak, or NaN when the run measured none. */
+    double peakFraction(double fallbackPeak) {
+      double p = peak > 0 ? peak : fallbackPeak;
+      return p > 0 ? gflops / p : Double.NaN;
     }
 
     String tsv() {
@@ -148,7 +144,8 @@ public final class Compare {
           Integer.toString(batch),
           format("%.4f", imagesPerSecond),
           format("%.4f", gflops),
-          format("%.4f", spread));
+          format("%.4f", spread),
+          format("%.4f", peak));
     }
 
     static Result parse(String line) {
@@ -160,11 +157,17 @@ public final class Compare {
           Integer.parseInt(f[3]),
           Double.parseDouble(f[4]),
           Double.parseDouble(f[5]),
-          Double.parseDouble(f[6]));
+          Double.parseDouble(f[6]),
+          // PyTorch's rows (torch_bench.py) carry no peak of their own.
+          f.length > 7 ? Double.parseDouble(f[7]) : 0);
     }
   }
 
   private final Options options;
+
+  /** This JVM's measured FMA peak for Stride's species, GFLOP/s; 0 with the scalar kernels. */
+  private double peak;
+
   private final OrtEnvironment env = OrtEnvironment.getEnvironment();
 
   /**
@@ -206,30 +209,39 @@ public final class Compare {
   private int run() throws Exception {
     String kernels = KernelProvider.kernels().name();
     double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    // Measured before anything else runs, on as many threads as both engines get.
+    peak = kernels.equals("vector") ? KernelProvider.fmaPeak(options.threads) : 0;
     System.out.printf(
         Locale.ROOT,
         "# Stride vs ONNX Runtime%n%n"
             + "- JVM: %s %s (%s), %d processors%n"
+            + "- CPU: %s; AVX-512: %s%n"
             + "- Stride kernels: %s (%s), stride.threads=%d%n"
+            + "- Geometry: %s%n"
             + "- ONNX Runtime %s: %d intra-op threads, 1 inter-op, sequential, all optimizations%n"
             + "- %d rounds each, alternating, each round >= %.1f s (at least one batch), warm-up"
             + " >= %.1f s; median images/s%n"
-            + "- GFLOP/s = images/s x 2 x multiply-adds per image; %% peak of %.0f GFLOP/s"
-            + " (2 cores AVX-512 FMA)%n"
+            + "- GFLOP/s = images/s x 2 x multiply-adds per image; %% of peak: of %.1f GFLOP/s,"
+            + " this JVM's measured %d-bit FMA peak on %d threads (KernelProvider.fmaPeak)%n"
             + "- load average before the run: %.2f%n%n",
         System.getProperty("java.vm.name"),
         System.getProperty("java.runtime.version"),
         System.getProperty("java.vm.vendor"),
         Runtime.getRuntime().availableProcessors(),
+        cpuModel(),
+        avx512(),
         kernels,
         KernelProvider.reason(),
         Parallel.threads(),
+        KernelProvider.geometry(),
         ortVersion(),
         options.threads,
         options.rounds,
         options.roundSeconds,
         options.warmupSeconds,
-        PEAK_GFLOPS,
+        peak,
+        KernelProvider.vectorBits(),
+        options.threads,
         load);
     if (Parallel.threads() != options.threads) {
       System.out.printf(
@@ -458,7 +470,7 @@ public final class Compare {
     double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     double gflops = median * 2.0 * network.multiplyAdds() / 1e9;
     double spread = median > 0 ? (sorted[n - 1] - sorted[0]) / median : 0;
-    return new Result(run, engine, network.name(), batch, median, gflops, spread);
+    return new Result(run, engine, network.name(), batch, median, gflops, spread, peak);
   }
 
   /** Runs batches until {@code seconds} have passed (at least one); returns batches per second. */
@@ -473,6 +485,47 @@ public final class Compare {
       elapsed = System.nanoTime() - start;
     } while (elapsed < budget);
     return batches / (elapsed / 1e9);
+  }
+
+  /** The CPU's model name from /proc/cpuinfo, or os.arch where there is none. */
+  static String cpuModel() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
+        if (line.startsWith("model name")) {
+          return line.substring(line.indexOf(':') + 1).trim();
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // Not Linux: say what the JVM knows.
+    }
+    return System.getProperty("os.arch");
+  }
+
+  /**
+   * Whether the CPU has AVX-512 (the avx512f flag) and whether this JVM's vectors use it: {@code
+   * -XX:UseAVX=2} keeps C2 to AVX2 on an AVX-512 machine.
+   */
+  static String avx512() {
+    boolean cpu = false;
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"), StandardCharsets.UTF_8)) {
+        if (line.startsWith("flags")) {
+          cpu = line.contains(" avx512f");
+          break;
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      return "unknown";
+    }
+    if (!cpu) {
+      return "no";
+    }
+    if (!KernelProvider.kernels().name().equals("vector")) {
+      return "yes";
+    }
+    return KernelProvider.vectorRegisters() >= 32
+        ? "yes, used by this JVM"
+        : "yes, but this JVM does not use it (-XX:UseAVX=2?)";
   }
 
   private static String ortVersion() {
@@ -491,6 +544,14 @@ public final class Compare {
     StringBuilder sb = new StringBuilder();
     sb.append("| Case | Engine | Run | images/s | GFLOP/s | % of peak | spread | vs ORT |\n");
     sb.append("|---|---|---|---:|---:|---:|---:|---:|\n");
+    // PyTorch's rows are measured against the JDK 17 run's peak (the first one with a peak).
+    double fallbackPeak = 0;
+    for (Result r : results) {
+      if (r.peak() > 0) {
+        fallbackPeak = r.peak();
+        break;
+      }
+    }
     for (String c : cases(results)) {
       for (Result r : results) {
         if (!key(r).equals(c)) {
@@ -510,7 +571,7 @@ public final class Compare {
                 r.run(),
                 rate(r.imagesPerSecond()),
                 r.gflops(),
-                100 * r.peakFraction(),
+                100 * r.peakFraction(fallbackPeak),
                 100 * r.spread(),
                 ratio));
       }

@@ -150,8 +150,78 @@ public final class KernelProvider {
     try {
       Class<?> type = Class.forName(VECTOR_CLASS, true, KernelProvider.class.getClassLoader());
       return Optional.of((Kernels) type.getDeclaredConstructor().newInstance());
+    } catch (ExceptionInInitializerError e) {
+      // A mistyped -Dstride.vectorBits, vectorRegisters or gemm: say so rather than fall back.
+      if (e.getCause() instanceof IllegalArgumentException bad) {
+        throw bad;
+      }
+      return Optional.empty();
     } catch (ReflectiveOperationException | LinkageError | ClassCastException e) {
       return Optional.empty();
+    }
+  }
+
+  /**
+   * The vector kernels' species, GEMM tile and cache blocking in this JVM, in one line (for logs
+   * and benchmark headers), or why there are none.
+   */
+  public static String geometry() {
+    if (!kernels().name().equals("vector")) {
+      return "scalar kernels: " + reason();
+    }
+    return vectorGeometry().describe();
+  }
+
+  /**
+   * Bits per vector of the vector kernels' species in this JVM (128, 256 or 512), or 0 with the
+   * scalar kernels.
+   */
+  public static int vectorBits() {
+    return kernels().name().equals("vector") ? vectorGeometry().vectorBits() : 0;
+  }
+
+  /**
+   * Measures this machine's FMA peak for the vector kernels' species on {@code threads} threads at
+   * once, in GFLOP/s (about a second); NaN with the scalar kernels. For benchmarks, which state
+   * their speed as a fraction of it.
+   */
+  public static double fmaPeak(int threads) throws InterruptedException {
+    if (!kernels().name().equals("vector")) {
+      return Double.NaN;
+    }
+    try {
+      Class<?> probe = Class.forName("dev.stride.runtime.kernel.FmaPeak");
+      java.lang.reflect.Method measure = probe.getDeclaredMethod("measure", int.class);
+      return (double) measure.invoke(null, threads);
+    } catch (java.lang.reflect.InvocationTargetException e) {
+      if (e.getCause() instanceof InterruptedException interrupted) {
+        throw interrupted;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Vector registers the GEMM tile was chosen for: 32 where C2 uses AVX-512 (or on AArch64), 16
+   * with AVX2; 0 with the scalar kernels.
+   */
+  public static int vectorRegisters() {
+    return kernels().name().equals("vector") ? vectorGeometry().registers() : 0;
+  }
+
+  /** The vector kernels' tile shape, rows x vectors ({@code 8x3}), or empty with scalar ones. */
+  public static String gemmShape() {
+    return kernels().name().equals("vector") ? vectorGeometry().shape() : "";
+  }
+
+  private static GemmGeometry vectorGeometry() {
+    try {
+      Class<?> gemm = Class.forName("dev.stride.runtime.kernel.VectorGemm");
+      return (GemmGeometry) gemm.getDeclaredField("GEOMETRY").get(null);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -357,17 +357,31 @@ public final class Parallel {
     }
   }
 
-  /** Parses {@code stride.threads}; a bad value falls back to the processor count. */
+  /**
+   * Parses {@code stride.threads}: unset or blank means the processor count; anything but a
+   * positive integer is a mistake worth stopping for, since a silent fallback would hide it.
+   */
   static int parseThreads(String value, int processors) {
     if (value == null || value.isBlank()) {
       return processors;
     }
+    int n;
     try {
-      int n = Integer.parseInt(value.trim());
-      return n >= 1 ? n : processors;
+      n = Integer.parseInt(value.trim());
     } catch (NumberFormatException e) {
-      return processors;
+      n = 0;
     }
+    if (n < 1) {
+      throw new IllegalArgumentException(
+          "-D"
+              + THREADS_PROPERTY
+              + "="
+              + value
+              + " is not a positive whole number of threads; use 1 or more (this machine has "
+              + processors
+              + " processors), or leave it unset for all of them");
+    }
+    return n;
   }
 
   /** Created on first use, so loading a model starts no threads until it computes. */

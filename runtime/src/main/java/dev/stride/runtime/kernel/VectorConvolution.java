@@ -39,20 +39,20 @@ import static dev.stride.runtime.kernel.VectorGemm.NR;
  */
 final class VectorConvolution {
   /**
-   * K block: a {@code 256 x 48} B panel is 48 KB, which stays in L1 beside the weight block; the
-   * micro-kernel ran fastest at this depth of those tried (128 to the whole K).
+   * K block, from L1 ({@link GemmGeometry#kc}): the packed B panel stays in L1 beside the weight
+   * block.
    */
-  static final int KC = 256;
+  static final int KC = VectorGemm.KC;
 
   /** Below this many FLOPs a layer runs inline; a pool hand-off costs a few microseconds. */
   static final long INLINE_FLOPS = 2_000_000;
 
   /**
-   * Column tiles per pass over the weights: each 8 x kc weight block is then read once per 4 tiles
-   * and reused from L1, while the 4 packed B panels (4 x 48 KB) sit in L2. Without it every 48
-   * columns re-stream all the weights of a large layer (more than L2 holds) from L3 or memory.
+   * Column tiles per pass over the weights, from L2 ({@link GemmGeometry#tiles}): each MR x kc
+   * weight block is then read once per pass and reused from L1, while the packed B panels sit in
+   * L2; without it every tile re-streams all the weights of a large layer from L3 or memory.
    */
-  static final int TILES = 4;
+  static final int TILES = VectorGemm.TILES;
 
   /** Room for one tile's segments in the scratch arrays: at most NR runs plus the end marker. */
   static final int SEG = NR + 1;

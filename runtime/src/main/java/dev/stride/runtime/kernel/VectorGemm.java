@@ -2,33 +2,54 @@ package dev.stride.runtime.kernel;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The shared pieces of the Vector API convolution and linear layers: the register-blocked GEMM
- * micro-kernel, the weight-panel packing it reads, and the fused bias + activation output pass.
+ * micro-kernels, the weight-panel packing they read, and the fused bias + activation output pass.
  *
- * <p>The micro-kernel computes an {@code MR x NR} block of {@code C = A * B} with {@code A} packed
+ * <p>A micro-kernel computes an {@code MR x NR} block of {@code C = A * B} with {@code A} packed
  * into {@code MR}-row panels stored k-major ({@code a[k * MR + r]}, so one k step reads {@code MR}
  * consecutive floats to broadcast) and {@code B} packed into {@code NR}-column panels stored
  * k-major ({@code b[k * NR + j]}, so one k step reads {@code NR / L} whole vectors).
+ *
+ * <p>The tile shape, the species and the cache blocking are {@link GemmGeometry}'s choice for this
+ * JVM, made once: static finals, so C2 folds the choice of kernel away. Each shape has one kernel
+ * method per operand layout ({@code microRxV} packed, {@code directRxV} read in place).
  */
 final class VectorGemm {
-  static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
-
-  /** Lanes per vector: 16 with AVX-512. */
-  static final int L = SPECIES.length();
+  /** The blocking this JVM uses; see {@link GemmGeometry}. */
+  static final GemmGeometry GEOMETRY =
+      GemmGeometry.forThisMachine(FloatVector.SPECIES_PREFERRED.vectorBitSize());
 
   /**
-   * Rows per micro-tile. With {@code NR = 3 L} the tile needs {@code MR * 3 = 24} accumulators plus
-   * 3 B vectors and one broadcast, 28 of AVX-512's 32 registers; each k step then issues 24 FMAs
-   * for 3 vector loads and 8 broadcasts, enough independent FMAs (24 > 2 ports x 4 cycles latency)
-   * to keep both FMA ports busy.
+   * The species every Vector API kernel uses: the preferred one unless {@code -Dstride.vectorBits}
+   * asks for a narrower one. One species for all: a second FloatVector shape in the same JVM makes
+   * C2 see two implementations, and it then boxes vectors (see VectorKernels).
    */
-  static final int MR = 8;
+  static final VectorSpecies<Float> SPECIES =
+      VectorSpecies.of(float.class, VectorShape.forBitSize(GEOMETRY.vectorBits()));
 
-  /** Columns per micro-tile: three vectors, see {@link #MR}. */
-  static final int NR = 3 * L;
+  /** Lanes per vector: 16 with AVX-512, 8 with AVX2. */
+  static final int L = SPECIES.length();
+
+  /** Rows per micro-tile: 8 for 32 vector registers, 6 for 16; see {@link GemmGeometry}. */
+  static final int MR = GEOMETRY.mr();
+
+  /** Vectors per micro-tile row: 3 for 32 registers, 2 for 16. */
+  static final int VECTORS = GEOMETRY.vectors();
+
+  /** Columns per micro-tile. */
+  static final int NR = VECTORS * L;
+
+  /** K block; see {@link GemmGeometry#kc}. */
+  static final int KC = GEOMETRY.kc();
+
+  /** Column tiles per pass over the weights; see {@link GemmGeometry#tiles}. */
+  static final int TILES = GEOMETRY.tiles();
+
+  private static final int SHAPE = VECTORS * 10 + MR;
 
   private VectorGemm() {}
 
@@ -40,12 +61,12 @@ final class VectorGemm {
   static final class Scratch {
     float[] b = new float[0];
     float[] c = new float[0];
-    final int[] segJ = new int[VectorConvolution.TILES * (NR + 1)];
-    final int[] segLen = new int[VectorConvolution.TILES * (NR + 1)];
-    final int[] segSample = new int[VectorConvolution.TILES * (NR + 1)];
-    final int[] segPos = new int[VectorConvolution.TILES * (NR + 1)];
-    final int[] segSrc = new int[VectorConvolution.TILES * (NR + 1)];
-    final int[] segCount = new int[VectorConvolution.TILES];
+    final int[] segJ = new int[TILES * (NR + 1)];
+    final int[] segLen = new int[TILES * (NR + 1)];
+    final int[] segSample = new int[TILES * (NR + 1)];
+    final int[] segPos = new int[TILES * (NR + 1)];
+    final int[] segSrc = new int[TILES * (NR + 1)];
+    final int[] segCount = new int[TILES];
     float[] pad = new float[0];
     float[] t = new float[0];
 
@@ -86,16 +107,86 @@ final class VectorGemm {
 
   /**
    * {@code c[cOff + r * ldc + j] += sum_k a[aOff + k * MR + r] * b[bOff + k * NR + j]} for {@code r
-   * < MR, j < NR, k < kc}.
+   * < MR, j < NR, k < kc}: this JVM's tile shape.
    *
-   * <p>Fully unrolled over the 8 x 3 accumulators so C2 keeps them in registers (an array of
-   * vectors would box them). Like every kernel here it always adds: callers zero {@code c} before
-   * the first K block. A flag choosing between loading {@code c} and starting from zero was a
-   * branch C2 pruned while only one side had run; once the other side ran, JDK 17 recompiled the
-   * kernel with some vector stores left unintrinsified and every accumulator boxed (18 GB allocated
-   * per AlexNet batch-32 pass, 8x slower).
+   * <p>Each shape's kernel is fully unrolled over its accumulators so C2 keeps them in registers
+   * (an array of vectors would box them). Like every kernel here it always adds: callers zero
+   * {@code c} before the first K block. A flag choosing between loading {@code c} and starting from
+   * zero was a branch C2 pruned while only one side had run; once the other side ran, JDK 17
+   * recompiled the kernel with some vector stores left unintrinsified and every accumulator boxed
+   * (18 GB allocated per AlexNet batch-32 pass, 8x slower).
    */
   static void microKernel(
+      float[] a, int aOff, float[] b, int bOff, int kc, float[] c, int cOff, int ldc) {
+    switch (SHAPE) {
+      case 38 -> micro8x3(a, aOff, b, bOff, kc, c, cOff, ldc);
+      case 26 -> micro6x2(a, aOff, b, bOff, kc, c, cOff, ldc);
+      case 34 -> micro4x3(a, aOff, b, bOff, kc, c, cOff, ldc);
+      default -> throw new AssertionError(GEOMETRY.shape());
+    }
+  }
+
+  /**
+   * As {@link #microKernel}, but row {@code k} of the B panel is read in place at {@code b[bOff +
+   * kOff[k0 + k]...]} instead of from a packed panel: the stride-1 convolution's "wide" columns,
+   * where consecutive columns are consecutive floats of the padded input (see VectorConvolution).
+   */
+  static void directKernel(
+      float[] a,
+      int aOff,
+      float[] b,
+      int bOff,
+      int[] kOff,
+      int k0,
+      int kc,
+      float[] c,
+      int cOff,
+      int ldc) {
+    switch (SHAPE) {
+      case 38 -> direct8x3(a, aOff, b, bOff, kOff, k0, kc, c, cOff, ldc);
+      case 26 -> direct6x2(a, aOff, b, bOff, kOff, k0, kc, c, cOff, ldc);
+      case 34 -> direct4x3(a, aOff, b, bOff, kOff, k0, kc, c, cOff, ldc);
+      default -> throw new AssertionError(GEOMETRY.shape());
+    }
+  }
+
+  /** Rows of {@link #directKernel6}'s tile: a convolution with at most 6 output channels. */
+  static final int MR6 = 6;
+
+  /** Columns of {@link #directKernel6}'s tile: as many vectors as the registers hold. */
+  static final int NR6 = GEOMETRY.narrowVectors() * L;
+
+  /**
+   * {@link #directKernel} for a 6-row tile ({@link #MR6} rows of A packed k-major, {@code a[k * MR6
+   * + r]}, by {@link #NR6} columns): 6 x 4 vectors with 32 registers, 6 x 2 with 16. For LeNet's
+   * first convolution (6 output channels) the 8-row tile spent a quarter of its FMAs on zero rows,
+   * and its 896 wide columns fill 14 tiles of 64 exactly against 19 of 48 (912 columns): 26% fewer
+   * FMAs. Each value is the same sum in the same k order as in the other kernels.
+   */
+  static void directKernel6(
+      float[] a,
+      int aOff,
+      float[] b,
+      int bOff,
+      int[] kOff,
+      int k0,
+      int kc,
+      float[] c,
+      int cOff,
+      int ldc) {
+    if (NR6 == 4 * L) {
+      direct6x4(a, aOff, b, bOff, kOff, k0, kc, c, cOff, ldc);
+    } else {
+      direct6x2(a, aOff, b, bOff, kOff, k0, kc, c, cOff, ldc);
+    }
+  }
+
+  // The kernels, one per shape and operand layout: rows x vectors. 8 x 3 needs 24 accumulators,
+  // 3 B vectors and a broadcast (28 of AVX-512's 32 registers) and issues 24 FMAs per k step for
+  // 3 loads and 8 broadcasts; 6 x 2 (12 + 2 + 1 of AVX2's 16, BLIS's Haswell shape) and 4 x 3 (12
+  // + 3 + 1) issue 12, still more than 2 FMA ports x 4-5 cycles of latency need.
+
+  static void micro8x3(
       float[] a, int aOff, float[] b, int bOff, int kc, float[] c, int cOff, int ldc) {
     int o = cOff;
     FloatVector c00 = FloatVector.fromArray(SPECIES, c, o);
@@ -131,7 +222,7 @@ final class VectorGemm {
     FloatVector c72 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     int ai = aOff;
     int bi = bOff;
-    for (int k = 0; k < kc; k++, ai += MR, bi += NR) {
+    for (int k = 0; k < kc; k++, ai += 8, bi += 3 * L) {
       FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
       FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
       FloatVector b2 = FloatVector.fromArray(SPECIES, b, bi + 2 * L);
@@ -202,12 +293,7 @@ final class VectorGemm {
     c72.intoArray(c, o + 2 * L);
   }
 
-  /**
-   * As {@link #microKernel}, but row {@code k} of the B panel is read in place at {@code b[bOff +
-   * kOff[k0 + k]...]} instead of from a packed panel: the stride-1 convolution's "wide" columns,
-   * where consecutive columns are consecutive floats of the padded input (see VectorConvolution).
-   */
-  static void directKernel(
+  static void direct8x3(
       float[] a,
       int aOff,
       float[] b,
@@ -251,7 +337,7 @@ final class VectorGemm {
     FloatVector c71 = FloatVector.fromArray(SPECIES, c, o + L);
     FloatVector c72 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     int ai = aOff;
-    for (int k = 0; k < kc; k++, ai += MR) {
+    for (int k = 0; k < kc; k++, ai += 8) {
       int bi = bOff + kOff[k0 + k];
       FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
       FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
@@ -323,21 +409,271 @@ final class VectorGemm {
     c72.intoArray(c, o + 2 * L);
   }
 
-  /** Rows of {@link #directKernel6}'s tile: a convolution with at most 6 output channels. */
-  static final int MR6 = 6;
+  static void micro6x2(
+      float[] a, int aOff, float[] b, int bOff, int kc, float[] c, int cOff, int ldc) {
+    int o = cOff;
+    FloatVector c00 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c01 = FloatVector.fromArray(SPECIES, c, o + L);
+    o += ldc;
+    FloatVector c10 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c11 = FloatVector.fromArray(SPECIES, c, o + L);
+    o += ldc;
+    FloatVector c20 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c21 = FloatVector.fromArray(SPECIES, c, o + L);
+    o += ldc;
+    FloatVector c30 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c31 = FloatVector.fromArray(SPECIES, c, o + L);
+    o += ldc;
+    FloatVector c40 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c41 = FloatVector.fromArray(SPECIES, c, o + L);
+    o += ldc;
+    FloatVector c50 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c51 = FloatVector.fromArray(SPECIES, c, o + L);
+    int ai = aOff;
+    int bi = bOff;
+    for (int k = 0; k < kc; k++, ai += 6, bi += 2 * L) {
+      FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
+      FloatVector av = FloatVector.broadcast(SPECIES, a[ai]);
+      c00 = b0.fma(av, c00);
+      c01 = b1.fma(av, c01);
+      av = FloatVector.broadcast(SPECIES, a[ai + 1]);
+      c10 = b0.fma(av, c10);
+      c11 = b1.fma(av, c11);
+      av = FloatVector.broadcast(SPECIES, a[ai + 2]);
+      c20 = b0.fma(av, c20);
+      c21 = b1.fma(av, c21);
+      av = FloatVector.broadcast(SPECIES, a[ai + 3]);
+      c30 = b0.fma(av, c30);
+      c31 = b1.fma(av, c31);
+      av = FloatVector.broadcast(SPECIES, a[ai + 4]);
+      c40 = b0.fma(av, c40);
+      c41 = b1.fma(av, c41);
+      av = FloatVector.broadcast(SPECIES, a[ai + 5]);
+      c50 = b0.fma(av, c50);
+      c51 = b1.fma(av, c51);
+    }
+    o = cOff;
+    c00.intoArray(c, o);
+    c01.intoArray(c, o + L);
+    o += ldc;
+    c10.intoArray(c, o);
+    c11.intoArray(c, o + L);
+    o += ldc;
+    c20.intoArray(c, o);
+    c21.intoArray(c, o + L);
+    o += ldc;
+    c30.intoArray(c, o);
+    c31.intoArray(c, o + L);
+    o += ldc;
+    c40.intoArray(c, o);
+    c41.intoArray(c, o + L);
+    o += ldc;
+    c50.intoArray(c, o);
+    c51.intoArray(c, o + L);
+  }
 
-  /** Columns of {@link #directKernel6}'s tile: four vectors. */
-  static final int NR6 = 4 * L;
+  static void direct6x2(
+      float[] a,
+      int aOff,
+      float[] b,
+      int bOff,
+      int[] kOff,
+      int k0,
+      int kc,
+      float[] c,
+      int cOff,
+      int ldc) {
+    int o = cOff;
+    FloatVector c00 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c01 = FloatVector.fromArray(SPECIES, c, o + L);
+    o += ldc;
+    FloatVector c10 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c11 = FloatVector.fromArray(SPECIES, c, o + L);
+    o += ldc;
+    FloatVector c20 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c21 = FloatVector.fromArray(SPECIES, c, o + L);
+    o += ldc;
+    FloatVector c30 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c31 = FloatVector.fromArray(SPECIES, c, o + L);
+    o += ldc;
+    FloatVector c40 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c41 = FloatVector.fromArray(SPECIES, c, o + L);
+    o += ldc;
+    FloatVector c50 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c51 = FloatVector.fromArray(SPECIES, c, o + L);
+    int ai = aOff;
+    for (int k = 0; k < kc; k++, ai += 6) {
+      int bi = bOff + kOff[k0 + k];
+      FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
+      FloatVector av = FloatVector.broadcast(SPECIES, a[ai]);
+      c00 = b0.fma(av, c00);
+      c01 = b1.fma(av, c01);
+      av = FloatVector.broadcast(SPECIES, a[ai + 1]);
+      c10 = b0.fma(av, c10);
+      c11 = b1.fma(av, c11);
+      av = FloatVector.broadcast(SPECIES, a[ai + 2]);
+      c20 = b0.fma(av, c20);
+      c21 = b1.fma(av, c21);
+      av = FloatVector.broadcast(SPECIES, a[ai + 3]);
+      c30 = b0.fma(av, c30);
+      c31 = b1.fma(av, c31);
+      av = FloatVector.broadcast(SPECIES, a[ai + 4]);
+      c40 = b0.fma(av, c40);
+      c41 = b1.fma(av, c41);
+      av = FloatVector.broadcast(SPECIES, a[ai + 5]);
+      c50 = b0.fma(av, c50);
+      c51 = b1.fma(av, c51);
+    }
+    o = cOff;
+    c00.intoArray(c, o);
+    c01.intoArray(c, o + L);
+    o += ldc;
+    c10.intoArray(c, o);
+    c11.intoArray(c, o + L);
+    o += ldc;
+    c20.intoArray(c, o);
+    c21.intoArray(c, o + L);
+    o += ldc;
+    c30.intoArray(c, o);
+    c31.intoArray(c, o + L);
+    o += ldc;
+    c40.intoArray(c, o);
+    c41.intoArray(c, o + L);
+    o += ldc;
+    c50.intoArray(c, o);
+    c51.intoArray(c, o + L);
+  }
 
-  /**
-   * {@link #directKernel} for a 6 x 64 tile ({@link #MR6} rows of A packed k-major, {@code a[k *
-   * MR6 + r]}, by {@link #NR6} columns): 24 accumulators as in the 8 x 48 tile, 4 vector loads and
-   * 6 broadcasts per k step. For LeNet's first convolution (6 output channels) the 8-row tile spent
-   * a quarter of its FMAs on zero rows, and its 896 wide columns fill 14 tiles of 64 exactly
-   * against 19 of 48 (912 columns): 26% fewer FMAs. Each value is the same sum in the same k order
-   * as in the 8-row kernel.
-   */
-  static void directKernel6(
+  static void micro4x3(
+      float[] a, int aOff, float[] b, int bOff, int kc, float[] c, int cOff, int ldc) {
+    int o = cOff;
+    FloatVector c00 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c01 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c02 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    FloatVector c10 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c11 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c12 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    FloatVector c20 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c21 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c22 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    FloatVector c30 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c31 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c32 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    int ai = aOff;
+    int bi = bOff;
+    for (int k = 0; k < kc; k++, ai += 4, bi += 3 * L) {
+      FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
+      FloatVector b2 = FloatVector.fromArray(SPECIES, b, bi + 2 * L);
+      FloatVector av = FloatVector.broadcast(SPECIES, a[ai]);
+      c00 = b0.fma(av, c00);
+      c01 = b1.fma(av, c01);
+      c02 = b2.fma(av, c02);
+      av = FloatVector.broadcast(SPECIES, a[ai + 1]);
+      c10 = b0.fma(av, c10);
+      c11 = b1.fma(av, c11);
+      c12 = b2.fma(av, c12);
+      av = FloatVector.broadcast(SPECIES, a[ai + 2]);
+      c20 = b0.fma(av, c20);
+      c21 = b1.fma(av, c21);
+      c22 = b2.fma(av, c22);
+      av = FloatVector.broadcast(SPECIES, a[ai + 3]);
+      c30 = b0.fma(av, c30);
+      c31 = b1.fma(av, c31);
+      c32 = b2.fma(av, c32);
+    }
+    o = cOff;
+    c00.intoArray(c, o);
+    c01.intoArray(c, o + L);
+    c02.intoArray(c, o + 2 * L);
+    o += ldc;
+    c10.intoArray(c, o);
+    c11.intoArray(c, o + L);
+    c12.intoArray(c, o + 2 * L);
+    o += ldc;
+    c20.intoArray(c, o);
+    c21.intoArray(c, o + L);
+    c22.intoArray(c, o + 2 * L);
+    o += ldc;
+    c30.intoArray(c, o);
+    c31.intoArray(c, o + L);
+    c32.intoArray(c, o + 2 * L);
+  }
+
+  static void direct4x3(
+      float[] a,
+      int aOff,
+      float[] b,
+      int bOff,
+      int[] kOff,
+      int k0,
+      int kc,
+      float[] c,
+      int cOff,
+      int ldc) {
+    int o = cOff;
+    FloatVector c00 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c01 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c02 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    FloatVector c10 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c11 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c12 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    FloatVector c20 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c21 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c22 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    o += ldc;
+    FloatVector c30 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c31 = FloatVector.fromArray(SPECIES, c, o + L);
+    FloatVector c32 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
+    int ai = aOff;
+    for (int k = 0; k < kc; k++, ai += 4) {
+      int bi = bOff + kOff[k0 + k];
+      FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
+      FloatVector b2 = FloatVector.fromArray(SPECIES, b, bi + 2 * L);
+      FloatVector av = FloatVector.broadcast(SPECIES, a[ai]);
+      c00 = b0.fma(av, c00);
+      c01 = b1.fma(av, c01);
+      c02 = b2.fma(av, c02);
+      av = FloatVector.broadcast(SPECIES, a[ai + 1]);
+      c10 = b0.fma(av, c10);
+      c11 = b1.fma(av, c11);
+      c12 = b2.fma(av, c12);
+      av = FloatVector.broadcast(SPECIES, a[ai + 2]);
+      c20 = b0.fma(av, c20);
+      c21 = b1.fma(av, c21);
+      c22 = b2.fma(av, c22);
+      av = FloatVector.broadcast(SPECIES, a[ai + 3]);
+      c30 = b0.fma(av, c30);
+      c31 = b1.fma(av, c31);
+      c32 = b2.fma(av, c32);
+    }
+    o = cOff;
+    c00.intoArray(c, o);
+    c01.intoArray(c, o + L);
+    c02.intoArray(c, o + 2 * L);
+    o += ldc;
+    c10.intoArray(c, o);
+    c11.intoArray(c, o + L);
+    c12.intoArray(c, o + 2 * L);
+    o += ldc;
+    c20.intoArray(c, o);
+    c21.intoArray(c, o + L);
+    c22.intoArray(c, o + 2 * L);
+    o += ldc;
+    c30.intoArray(c, o);
+    c31.intoArray(c, o + L);
+    c32.intoArray(c, o + 2 * L);
+  }
+
+  static void direct6x4(
       float[] a,
       int aOff,
       float[] b,
@@ -379,7 +715,7 @@ final class VectorGemm {
     FloatVector c52 = FloatVector.fromArray(SPECIES, c, o + 2 * L);
     FloatVector c53 = FloatVector.fromArray(SPECIES, c, o + 3 * L);
     int ai = aOff;
-    for (int k = 0; k < kc; k++, ai += MR6) {
+    for (int k = 0; k < kc; k++, ai += 6) {
       int bi = bOff + kOff[k0 + k];
       FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
       FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
@@ -452,9 +788,14 @@ final class VectorGemm {
    * One row of {@link #microKernel}: {@code c[cOff + j] += sum_k a[aOff + k] * b[bOff + k * NR +
    * j]}, for a few samples of a linear layer, where padding to 8 rows would waste 7/8 of the FMAs.
    * Even and odd k accumulate separately: six independent FMA chains cover the 4-cycle latency, so
-   * the loop runs at the speed of its loads.
+   * the loop runs at the speed of its loads. Tiles of other than 3 vectors take {@link
+   * #rowKernelAny}.
    */
   static void rowKernel(float[] a, int aOff, float[] b, int bOff, int kc, float[] c, int cOff) {
+    if (VECTORS != 3) {
+      rowKernelAny(a, aOff, b, bOff, kc, c, cOff);
+      return;
+    }
     FloatVector c0 = FloatVector.fromArray(SPECIES, c, cOff);
     FloatVector c1 = FloatVector.fromArray(SPECIES, c, cOff + L);
     FloatVector c2 = FloatVector.fromArray(SPECIES, c, cOff + 2 * L);
@@ -485,6 +826,41 @@ final class VectorGemm {
     c2.add(d2).intoArray(c, cOff + 2 * L);
   }
 
+  /**
+   * {@link #rowKernel} for any {@link #VECTORS}: one column vector at a time, with four FMA chains
+   * (k mod 4) so that latency does not bound it either, and few enough registers for 16.
+   */
+  static void rowKernelAny(float[] a, int aOff, float[] b, int bOff, int kc, float[] c, int cOff) {
+    for (int j = 0; j < NR; j += L) {
+      FloatVector c0 = FloatVector.fromArray(SPECIES, c, cOff + j);
+      FloatVector c1 = FloatVector.zero(SPECIES);
+      FloatVector c2 = c1;
+      FloatVector c3 = c1;
+      int k = 0;
+      for (; k + 3 < kc; k += 4) {
+        int bi = bOff + k * NR + j;
+        c0 =
+            FloatVector.fromArray(SPECIES, b, bi)
+                .fma(FloatVector.broadcast(SPECIES, a[aOff + k]), c0);
+        c1 =
+            FloatVector.fromArray(SPECIES, b, bi + NR)
+                .fma(FloatVector.broadcast(SPECIES, a[aOff + k + 1]), c1);
+        c2 =
+            FloatVector.fromArray(SPECIES, b, bi + 2 * NR)
+                .fma(FloatVector.broadcast(SPECIES, a[aOff + k + 2]), c2);
+        c3 =
+            FloatVector.fromArray(SPECIES, b, bi + 3 * NR)
+                .fma(FloatVector.broadcast(SPECIES, a[aOff + k + 3]), c3);
+      }
+      for (; k < kc; k++) {
+        c0 =
+            FloatVector.fromArray(SPECIES, b, bOff + k * NR + j)
+                .fma(FloatVector.broadcast(SPECIES, a[aOff + k]), c0);
+      }
+      c0.add(c1).add(c2.add(c3)).intoArray(c, cOff + j);
+    }
+  }
+
   /** Weight streams of {@link #rowKernel8}. */
   static final int STREAMS = 8;
 
@@ -493,9 +869,13 @@ final class VectorGemm {
    * {@code k in [s * len, (s + 1) * len)}, and the eight partial sums are added into {@code c} at
    * the end. For a single sample's GEMV, bound by reading the weights from memory: one core
    * following one sequential stream reads less than the memory system gives it, and more streams
-   * keep more reads in flight.
+   * keep more reads in flight. Tiles of other than 3 vectors take {@link #rowKernel8Any}.
    */
   static void rowKernel8(float[] a, int aOff, float[] b, int bOff, int len, float[] c, int cOff) {
+    if (VECTORS != 3) {
+      rowKernel8Any(a, aOff, b, bOff, len, c, cOff);
+      return;
+    }
     FloatVector zero = FloatVector.zero(SPECIES);
     FloatVector s0a = zero;
     FloatVector s0b = zero;
@@ -567,6 +947,55 @@ final class VectorGemm {
     FloatVector.fromArray(SPECIES, c, cOff + 2 * L)
         .add(s0c.add(s1c).add(s2c.add(s3c)).add(s4c.add(s5c).add(s6c.add(s7c))))
         .intoArray(c, cOff + 2 * L);
+  }
+
+  /**
+   * {@link #rowKernel8} for any {@link #VECTORS}: one column vector at a time, eight streams of it
+   * (8 accumulators, within 16 registers).
+   */
+  static void rowKernel8Any(
+      float[] a, int aOff, float[] b, int bOff, int len, float[] c, int cOff) {
+    int step = len * NR;
+    for (int j = 0; j < NR; j += L) {
+      FloatVector s0 = FloatVector.zero(SPECIES);
+      FloatVector s1 = s0;
+      FloatVector s2 = s0;
+      FloatVector s3 = s0;
+      FloatVector s4 = s0;
+      FloatVector s5 = s0;
+      FloatVector s6 = s0;
+      FloatVector s7 = s0;
+      for (int k = 0; k < len; k++) {
+        int bi = bOff + k * NR + j;
+        s0 =
+            FloatVector.fromArray(SPECIES, b, bi)
+                .fma(FloatVector.broadcast(SPECIES, a[aOff + k]), s0);
+        s1 =
+            FloatVector.fromArray(SPECIES, b, bi + step)
+                .fma(FloatVector.broadcast(SPECIES, a[aOff + k + len]), s1);
+        s2 =
+            FloatVector.fromArray(SPECIES, b, bi + 2 * step)
+                .fma(FloatVector.broadcast(SPECIES, a[aOff + k + 2 * len]), s2);
+        s3 =
+            FloatVector.fromArray(SPECIES, b, bi + 3 * step)
+                .fma(FloatVector.broadcast(SPECIES, a[aOff + k + 3 * len]), s3);
+        s4 =
+            FloatVector.fromArray(SPECIES, b, bi + 4 * step)
+                .fma(FloatVector.broadcast(SPECIES, a[aOff + k + 4 * len]), s4);
+        s5 =
+            FloatVector.fromArray(SPECIES, b, bi + 5 * step)
+                .fma(FloatVector.broadcast(SPECIES, a[aOff + k + 5 * len]), s5);
+        s6 =
+            FloatVector.fromArray(SPECIES, b, bi + 6 * step)
+                .fma(FloatVector.broadcast(SPECIES, a[aOff + k + 6 * len]), s6);
+        s7 =
+            FloatVector.fromArray(SPECIES, b, bi + 7 * step)
+                .fma(FloatVector.broadcast(SPECIES, a[aOff + k + 7 * len]), s7);
+      }
+      FloatVector.fromArray(SPECIES, c, cOff + j)
+          .add(s0.add(s1).add(s2.add(s3)).add(s4.add(s5).add(s6.add(s7))))
+          .intoArray(c, cOff + j);
+    }
   }
 
   /** Copies one vector: {@code dst[dstOff, dstOff + L) = src[srcOff, srcOff + L)}. */

@@ -23,8 +23,11 @@ import jdk.incubator.vector.VectorSpecies;
  * position.
  */
 public final class VectorKernels implements Kernels {
-  /** The widest species the CPU runs natively: 16 floats with AVX-512, 8 with AVX2. */
-  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  /**
+   * The widest species the CPU runs natively (16 floats with AVX-512, 8 with AVX2), unless {@code
+   * -Dstride.vectorBits} forces a narrower one.
+   */
+  private static final VectorSpecies<Float> SPECIES = VectorGemm.SPECIES;
 
   private static final int LANES = SPECIES.length();
 

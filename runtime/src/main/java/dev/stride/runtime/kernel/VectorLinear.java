@@ -22,7 +22,7 @@ import static dev.stride.runtime.kernel.VectorGemm.NR;
  */
 final class VectorLinear {
   /** K block, as in {@link VectorConvolution#KC}. */
-  static final int KC = 256;
+  static final int KC = VectorGemm.KC;
 
   /** Sample panels per task: 8 x 8 = 64 samples keep the packed input block within L2. */
   static final int PANELS_PER_TASK = 8;

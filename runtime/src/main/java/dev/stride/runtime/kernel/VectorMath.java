@@ -44,7 +44,7 @@ final class VectorMath {
   private static final float T4 = -3.33332819422e-1f;
 
   /** The species every caller uses: the preferred one, as in {@link VectorKernels}. */
-  static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  static final VectorSpecies<Float> SPECIES = VectorGemm.SPECIES;
 
   /** Ints of the same vector size, for building 2^n from its bits. */
   private static final VectorSpecies<Integer> INTS =

@@ -59,7 +59,7 @@ final class VectorProfiles {
    */
   static final int ROUNDS = 3000;
 
-  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+  private static final VectorSpecies<Float> SPECIES = VectorGemm.SPECIES;
 
   /** Same shape as {@link #SPECIES}: a second shape would make C2 see two implementations. */
   private static final VectorSpecies<Integer> INTS =

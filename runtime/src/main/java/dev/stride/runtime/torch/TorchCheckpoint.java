@@ -165,6 +165,13 @@ public final class TorchCheckpoint {
     private String prefix; // e.g. "lenet/", the folder holding data.pkl
     private final Map<String, StorageRef> storages = new HashMap<>();
     private final Map<String, ByteBuffer> storageData = new HashMap<>();
+
+    /**
+     * Float tensors still to be built per storage: a storage's bytes are dropped after its last
+     * one, so a load holds at most one storage beside the tensors, not all of them.
+     */
+    private final Map<String, Integer> pending = new HashMap<>();
+
     private final LinkedHashMap<String, Tensor> tensors = new LinkedHashMap<>();
     private final Map<String, String> skipped = new LinkedHashMap<>();
 
@@ -194,6 +201,11 @@ public final class TorchCheckpoint {
       }
       Map<String, TensorRef> refs = new LinkedHashMap<>();
       flatten(dict, "", refs, 0);
+      for (TensorRef ref : refs.values()) {
+        if (ref.storage().type().floating) {
+          pending.merge(ref.storage().key(), 1, Integer::sum);
+        }
+      }
       for (Map.Entry<String, TensorRef> e : refs.entrySet()) {
         TensorRef ref = e.getValue();
         if (ref.storage().type().floating) {
@@ -408,17 +420,134 @@ public final class TorchCheckpoint {
 
     private Tensor tensor(String name, TensorRef ref) throws IOException {
       int count = check(name, ref);
-      ByteBuffer bytes = storage(name, ref.storage());
       int[] shape = new int[ref.size().length];
       for (int d = 0; d < shape.length; d++) {
         shape[d] = (int) ref.size()[d]; // each is at most count, checked above
       }
       float[] values = new float[count];
       StorageType type = ref.storage().type();
+      String key = ref.storage().key();
+      int left = pending.merge(key, -1, Integer::sum);
+      if (left == 0 && !storageData.containsKey(key) && wholeFloat32(ref, count)) {
+        // The usual state_dict tensor: all of a float32 storage no other tensor views. Its bytes
+        // go straight into the tensor's floats, so the storage is never held as a second copy.
+        readFloats(name, ref.storage(), values);
+        return new Tensor(shape, values);
+      }
+      ByteBuffer bytes = storage(name, ref.storage());
       if (count > 0) {
         gather(bytes, type, ref.offset(), ref.size(), ref.stride(), values);
       }
+      if (left == 0) {
+        storageData.remove(key);
+      }
       return new Tensor(shape, values);
+    }
+
+    /** Whether {@code ref} is its whole float32 storage, contiguous in row-major order. */
+    private static boolean wholeFloat32(TensorRef ref, int count) {
+      if (ref.storage().type() != StorageType.FLOAT
+          || ref.offset() != 0
+          || count != ref.storage().numel()) {
+        return false;
+      }
+      long expected = 1;
+      for (int d = ref.size().length - 1; d >= 0; d--) {
+        if (ref.size()[d] != 1 && ref.stride()[d] != expected) {
+          return false;
+        }
+        expected *= ref.size()[d];
+      }
+      return true;
+    }
+
+    /**
+     * Reads a float32 storage's bytes straight into {@code out} (its whole length), through a small
+     * buffer, with the same checks as {@link #storage}.
+     */
+    private void readFloats(String tensor, StorageRef storage, float[] out) throws IOException {
+      String name = prefix + "data/" + storage.key();
+      ZipEntry entry = entry(tensor, storage, name);
+      long needed = 4L * out.length;
+      long stored = entry.getCompressedSize();
+      long bound = entry.getMethod() == ZipEntry.STORED ? stored : stored * MAX_DEFLATE_RATIO;
+      String what = "storage '" + name + "' of tensor '" + tensor + "'";
+      if (stored < 0 || stored > fileSize) {
+        throw fail(what + " claims " + stored + " bytes in a file of " + fileSize);
+      }
+      if (bound < needed) {
+        throw sizeMismatch(tensor, name, storage, Math.max(0, bound));
+      }
+      byte[] chunk = new byte[1 << 16];
+      ByteBuffer view = ByteBuffer.wrap(chunk).order(ByteOrder.LITTLE_ENDIAN);
+      long read = 0;
+      try (InputStream in = zip.getInputStream(entry)) {
+        int at = 0;
+        while (read < needed) {
+          int n = in.readNBytes(chunk, 0, (int) Math.min(chunk.length, needed - read));
+          if (n == 0) {
+            break;
+          }
+          // Whole floats only: a chunk's read ends on a multiple of 4 unless the data ends.
+          if (n % 4 != 0) {
+            read += n;
+            break;
+          }
+          view.clear();
+          view.asFloatBuffer().get(out, at, n / 4);
+          at += n / 4;
+          read += n;
+        }
+        if (read == needed && in.read() != -1) {
+          throw fail(
+              "tensor '"
+                  + tensor
+                  + "': storage '"
+                  + name
+                  + "' holds more than the "
+                  + needed
+                  + " bytes its "
+                  + storage.numel()
+                  + " "
+                  + storage.type().dtype
+                  + " values need");
+        }
+      } catch (java.util.zip.ZipException | java.io.EOFException e) {
+        throw new IOException(path + ": cannot read " + what + " from the archive (" + e + ")", e);
+      }
+      if (read != needed) {
+        throw sizeMismatch(tensor, name, storage, read);
+      }
+    }
+
+    private IOException sizeMismatch(String tensor, String name, StorageRef storage, long bytes) {
+      return fail(
+          "tensor '"
+              + tensor
+              + "': storage '"
+              + name
+              + "' holds "
+              + bytes
+              + " bytes, but its "
+              + storage.numel()
+              + " "
+              + storage.type().dtype
+              + " values need "
+              + 4L * storage.numel());
+    }
+
+    /** The storage's zip entry, checked to hold what the storage needs where the zip says. */
+    private ZipEntry entry(String tensor, StorageRef storage, String name) throws IOException {
+      ZipEntry entry = zip.getEntry(name);
+      if (entry == null) {
+        throw fail(
+            "tensor '" + tensor + "' needs storage '" + name + "', which is not in the archive");
+      }
+      long needed = 4L * storage.numel();
+      if (entry.getSize() >= 0 && entry.getSize() != needed) {
+        throw sizeMismatch(tensor, name, storage, entry.getSize());
+      }
+      return entry;
     }
 
     /** Copies a strided view out in row-major order, converting each element to float32. */

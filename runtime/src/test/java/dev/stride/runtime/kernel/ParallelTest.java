@@ -37,8 +37,15 @@ class ParallelTest {
     assertEquals(2, Parallel.parseThreads(" 2 ", 6));
     assertEquals(1, Parallel.parseThreads("1", 6));
     assertEquals(64, Parallel.parseThreads("64", 6));
-    for (String bad : new String[] {"0", "-1", "two", "1.5", "99999999999"}) {
-      assertEquals(6, Parallel.parseThreads(bad, 6), bad);
+  }
+
+  @Test
+  void badThreadCountsAreRejectedNamingThePropertyAndTheValue() {
+    for (String bad : new String[] {"0", "-3", "abc", "1.5", "99999999999"}) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> Parallel.parseThreads(bad, 6), bad);
+      assertTrue(e.getMessage().contains("-Dstride.threads=" + bad), e.getMessage());
+      assertTrue(e.getMessage().contains("1 or more"), e.getMessage());
     }
   }
 

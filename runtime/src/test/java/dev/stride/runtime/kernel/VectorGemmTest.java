@@ -6,6 +6,8 @@ import java.lang.reflect.Method;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The GEMM kernels' contract: they always add to C (callers zero it before the first K block), so
@@ -129,6 +131,83 @@ class VectorGemmTest {
           }
         }
         assertEquals(expected, c[j], 1e-5, "len " + len + ", index " + j);
+      }
+    }
+  }
+
+  /**
+   * Every tile shape's kernels, called by name whatever shape this JVM chose, against a plain sum:
+   * the packed form ({@code b[k * NR + j]}) and the in-place form ({@code b[bOff + kOff[k0 + k] +
+   * j]}, with row offsets that are not multiples of a vector and a k0 past the start).
+   */
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "micro8x3",
+        "micro6x2",
+        "micro4x3",
+        "direct8x3",
+        "direct6x2",
+        "direct4x3",
+        "direct6x4"
+      })
+  void everyShapesKernelAddsItsProductToC(String name) throws Exception {
+    boolean direct = name.startsWith("direct");
+    String shape = name.substring(direct ? 6 : 5);
+    int rows = shape.charAt(0) - '0';
+    int cols = (shape.charAt(2) - '0') * constant("L");
+    SplittableRandom r = new SplittableRandom(11);
+    for (int kc : new int[] {1, 3, 13, 31}) {
+      int ldc = cols + 3;
+      int k0 = 2;
+      int bOff = 5;
+      float[] a = random(1 + kc * rows, r);
+      // In place, row k of B starts at a gap of cols + 7 floats per k, from k0 on.
+      int[] kOff = new int[k0 + kc];
+      for (int k = 0; k < kOff.length; k++) {
+        kOff[k] = (k - k0) * (cols + 7);
+      }
+      int rowStride = direct ? cols + 7 : cols;
+      float[] b = random(bOff + kc * rowStride + cols, r);
+      float[] c = random(rows * ldc + 1, r);
+      float[] before = c.clone();
+      if (direct) {
+        kernel(
+                name,
+                float[].class,
+                int.class,
+                float[].class,
+                int.class,
+                int[].class,
+                int.class,
+                int.class,
+                float[].class,
+                int.class,
+                int.class)
+            .invoke(null, a, 1, b, bOff, kOff, k0, kc, c, 1, ldc);
+      } else {
+        kernel(
+                name,
+                float[].class,
+                int.class,
+                float[].class,
+                int.class,
+                int.class,
+                float[].class,
+                int.class,
+                int.class)
+            .invoke(null, a, 1, b, bOff, kc, c, 1, ldc);
+      }
+      for (int i = 0; i < c.length; i++) {
+        double expected = before[i];
+        int row = (i - 1) / ldc;
+        int j = (i - 1) - row * ldc;
+        if (i >= 1 && j < cols) {
+          for (int k = 0; k < kc; k++) {
+            expected += (double) a[1 + k * rows + row] * b[bOff + k * rowStride + j];
+          }
+        }
+        assertEquals(expected, c[i], 1e-5, name + ", kc " + kc + ", index " + i);
       }
     }
   }
