@@ -95,6 +95,9 @@ final class PartitionClassifier
     private final int outSize;
     private final Row[] rows;
 
+    /** Each row's input floats as Spark handed them over, passed back out untouched. */
+    private final float[][] floats;
+
     /** Each row's sample in the batch, or -1 for a null input (whose outputs are null). */
     private final int[] sample;
 
@@ -112,6 +115,7 @@ final class PartitionClassifier
       this.inSize = model.network().input().size();
       this.outSize = model.network().output().size();
       this.rows = new Row[batchSize];
+      this.floats = new float[batchSize][];
       this.sample = new int[batchSize];
       this.input = new float[batchSize * inSize];
       this.output = new float[batchSize * outSize];
@@ -134,11 +138,13 @@ final class PartitionClassifier
       int r = emitted++;
       Row row = rows[r];
       rows[r] = null;
+      float[] passed = floats[r];
+      floats[r] = null;
       ModelOutput out = new ModelOutput();
       int s = sample[r];
       if (s >= 0) {
         if (kind == Kind.FLOATS) {
-          out.setInput(Arrays.copyOfRange(input, s * inSize, (s + 1) * inSize));
+          out.setInput(passed);
         }
         if (logits) {
           out.setLogits(Arrays.copyOfRange(output, s * outSize, (s + 1) * outSize));
@@ -157,6 +163,7 @@ final class PartitionClassifier
         Tuple2<Row, ModelInput> next = in.next();
         rows[filled] = next._1();
         float[] values = values(next._1(), next._2());
+        floats[filled] = values;
         if (values == null) {
           sample[filled] = -1;
         } else {

@@ -190,7 +190,8 @@ public final class StrideClassifier {
       Column column =
           passedSchema.getFieldIndex(field.name()).isDefined()
               ? out.col("_1").getField(field.name())
-              : out.col("_2").getField("input");
+              // The floats come back as a primitive array: cast to the input's declared type.
+              : out.col("_2").getField("input").cast(field.dataType());
       columns.add(column.as(field.name()));
     }
     if (logitsCol != null) {

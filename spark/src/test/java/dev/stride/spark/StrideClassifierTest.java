@@ -127,9 +127,13 @@ class StrideClassifierTest {
 
   @Test
   void predictionsEqualThePlainJavaModelsRowForRow() {
-    Dataset<Row> out =
-        classifier().setLogitsCol("logits").transform(images(IMAGES, 3), "pixels", "prediction");
+    StrideClassifier classifier = classifier().setLogitsCol("logits");
+    Dataset<Row> in = images(IMAGES, 3);
+    Dataset<Row> out = classifier.transform(in, "pixels", "prediction");
     assertEquals(List.of("id", "pixels", "logits", "prediction"), Arrays.asList(out.columns()));
+    assertEquals(
+        classifier.transformSchema(in.schema()).simpleString(), out.schema().simpleString());
+    assertEquals(in.schema().apply("pixels"), out.schema().apply("pixels"));
     assertMatchesPlainJava(out.collectAsList(), IMAGES);
   }
 
