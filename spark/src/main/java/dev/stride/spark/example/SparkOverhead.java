@@ -81,13 +81,26 @@ public final class SparkOverhead {
       double[] plain = new double[rounds];
       double[] perCore = new double[rounds];
       double[] onSpark = new double[rounds];
+      double[] plainCpu = new double[rounds];
+      double[] perCoreCpu = new double[rounds];
+      double[] sparkCpu = new double[rounds];
       for (int r = 0; r < rounds; r++) {
         // Rotate the order, so that none always runs in another's wake.
         for (int k = 0; k < 3; k++) {
+          double cpu = cpuSeconds();
           switch ((r + k) % 3) {
-            case 0 -> plain[r] = plainLoop(model, data);
-            case 1 -> perCore[r] = perCoreLoops(model, data, cores);
-            default -> onSpark[r] = spark(classifier, df);
+            case 0 -> {
+              plain[r] = plainLoop(model, data);
+              plainCpu[r] = cpuSeconds() - cpu;
+            }
+            case 1 -> {
+              perCore[r] = perCoreLoops(model, data, cores);
+              perCoreCpu[r] = cpuSeconds() - cpu;
+            }
+            default -> {
+              onSpark[r] = spark(classifier, df);
+              sparkCpu[r] = cpuSeconds() - cpu;
+            }
           }
         }
         out.printf(
@@ -121,6 +134,19 @@ public final class SparkOverhead {
           cores,
           100 * (sparkMedian / median(perCore) - 1),
           100 * (median(ratios(onSpark, perCore)) - 1));
+      // CPU time barely depends on how many other processes share the cores, wall time does.
+      out.printf(
+          Locale.ROOT,
+          "CPU time of this JVM per 1,000 images (medians): plain %.3f s, %d x 1 thread %.3f s,"
+              + " Spark %.3f s; Spark's extra CPU against the plain loop %.1f%%, against %d x 1"
+              + " thread %.1f%%%n",
+          1000 * median(plainCpu) / count,
+          cores,
+          1000 * median(perCoreCpu) / count,
+          1000 * median(sparkCpu) / count,
+          100 * (median(sparkCpu) / median(plainCpu) - 1),
+          cores,
+          100 * (median(sparkCpu) / median(perCoreCpu) - 1));
     } finally {
       spark.stop();
     }
@@ -192,6 +218,14 @@ public final class SparkOverhead {
         .mode("overwrite")
         .save();
     return (System.nanoTime() - start) / 1e9;
+  }
+
+  /** CPU seconds this JVM's threads have used so far, all of them (Spark's, the pool's, GC). */
+  static double cpuSeconds() {
+    return ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime()
+        / 1e9;
   }
 
   private static double[] ratios(double[] a, double[] b) {
