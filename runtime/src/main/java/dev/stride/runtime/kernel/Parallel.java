@@ -19,18 +19,40 @@ public final class Parallel {
   private Parallel() {}
 
   /**
-   * Set on a thread while it runs a task of {@link #forEachUnsplit}: the kernels that task calls
-   * see one thread and run inline.
+   * The most threads this thread's calls may split work over: 1 while it runs a task of {@link
+   * #forEachUnsplit}, so the kernels that task calls run inline; lowered by {@link #withThreads}.
    */
-  private static final ThreadLocal<boolean[]> UNSPLIT =
-      ThreadLocal.withInitial(() -> new boolean[1]);
+  private static final ThreadLocal<int[]> CAP =
+      ThreadLocal.withInitial(() -> new int[] {Integer.MAX_VALUE});
 
   /**
    * The number of threads kernels split work over: 1 inside a task of {@link #forEachUnsplit},
-   * whose work is already spread over the pool.
+   * whose work is already spread over the pool, and at most the cap of {@link #withThreads}.
    */
   public static int threads() {
-    return Holder.THREADS == 1 || UNSPLIT.get()[0] ? 1 : Holder.THREADS;
+    return Math.min(Holder.THREADS, CAP.get()[0]);
+  }
+
+  /**
+   * Runs {@code task} on this thread with {@link #threads()} at most {@code threads}, for a caller
+   * that is one of several sharing the machine, such as a Spark task granted {@code
+   * spark.task.cpus} cores. With 1, every kernel {@code task} reaches runs inline on this thread;
+   * with more, kernels split their work into pieces for that many threads.
+   *
+   * @throws IllegalArgumentException if {@code threads < 1}
+   */
+  public static void withThreads(int threads, Runnable task) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+    }
+    int[] cap = CAP.get();
+    int outer = cap[0];
+    cap[0] = Math.min(outer, threads);
+    try {
+      task.run();
+    } finally {
+      cap[0] = outer;
+    }
   }
 
   /**
@@ -44,13 +66,13 @@ public final class Parallel {
     forEach(
         count,
         i -> {
-          boolean[] unsplit = UNSPLIT.get();
-          boolean outer = unsplit[0];
-          unsplit[0] = true;
+          int[] cap = CAP.get();
+          int outer = cap[0];
+          cap[0] = 1;
           try {
             task.accept(i);
           } finally {
-            unsplit[0] = outer;
+            cap[0] = outer;
           }
         });
   }

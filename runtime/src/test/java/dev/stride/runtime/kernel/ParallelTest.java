@@ -135,6 +135,49 @@ class ParallelTest {
   }
 
   @Test
+  void withThreadsCapsThisThreadOnlyAndRestoresTheCap() {
+    int full = Parallel.threads();
+    Thread mine = Thread.currentThread();
+    AtomicInteger stray = new AtomicInteger();
+    Parallel.withThreads(
+        1,
+        () -> {
+          assertEquals(1, Parallel.threads());
+          // With one thread a kernel's forEach runs inline, on the capped caller.
+          Parallel.forEach(
+              50,
+              i -> {
+                if (Thread.currentThread() != mine) {
+                  stray.incrementAndGet();
+                }
+              });
+        });
+    assertEquals(0, stray.get(), "indices run off the capped thread");
+    Parallel.withThreads(
+        2,
+        () -> {
+          assertEquals(Math.min(2, full), Parallel.threads());
+          // A nested cap can lower the outer one, never raise it.
+          Parallel.withThreads(3, () -> assertEquals(Math.min(2, full), Parallel.threads()));
+          Parallel.forEachUnsplit(1, i -> assertEquals(1, Parallel.threads()));
+          assertEquals(Math.min(2, full), Parallel.threads());
+        });
+    assertEquals(full, Parallel.threads());
+    assertThrows(
+        IllegalStateException.class,
+        () ->
+            Parallel.withThreads(
+                1,
+                () -> {
+                  throw new IllegalStateException("task failed");
+                }));
+    assertEquals(full, Parallel.threads(), "cap left behind by a failing task");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Parallel.withThreads(0, () -> {}));
+    assertTrue(e.getMessage().contains("at least 1, got 0"), e.getMessage());
+  }
+
+  @Test
   void forEachFromManyThreadsAndFromAnotherForkJoinPool() throws Exception {
     int count = 50;
     AtomicIntegerArray hits = fromCallers(8, count, 0);
