@@ -17,6 +17,7 @@ import dev.stride.Repeat;
 import dev.stride.Shortcut;
 
 /** d2l's ResNet-18 for Fashion-MNIST at 96 x 96 (chapter 8.6): 11,178,378 parameters. */
+@SuppressWarnings("stride") // as in PyTorch: the stride-2 stem drops a row and a column
 @Network(input = {1, 96, 96})
 abstract class D2lResNet18 {
   /** d2l's {@code Residual(num_channels)}: identity shortcut. Args: channels. */

@@ -21,6 +21,7 @@ import dev.stride.Shortcut;
  * names except the projection shortcut, {@code downsample.conv} / {@code downsample.bn} here and
  * {@code downsample.0} / {@code downsample.1} there ({@link TorchvisionNames#resnet()}).
  */
+@SuppressWarnings("stride") // as in PyTorch: the stride-2 stem drops a row and a column
 @Network(input = {3, 224, 224})
 abstract class ResNet18 {
   /** torchvision's BasicBlock with the identity shortcut. Args: channels. */

@@ -14,6 +14,7 @@ import dev.stride.Parallel;
 import dev.stride.ReLU;
 
 /** d2l's GoogLeNet for Fashion-MNIST at 96 x 96 (chapter 8.4): 5,977,530 parameters. */
+@SuppressWarnings("stride") // as in PyTorch: the stride-2 stem drops a row and a column
 @Network(input = {1, 96, 96})
 abstract class D2lGoogLeNet {
   /** Inception's path 1: a 1x1 convolution. Args: channels. */

@@ -15,6 +15,7 @@ import dev.stride.Shortcut;
 import dev.stride.Tanh;
 
 /** Blocks on a flat input: residual, projection-shortcut and concatenating blocks of features. */
+@SuppressWarnings("stride") // as in PyTorch: the stride-2 stem drops a row and a column
 @Network(input = {32})
 abstract class ResidualMlp {
   /** Linear-BN-ReLU-Linear plus the input, then ReLU. Args: width. */

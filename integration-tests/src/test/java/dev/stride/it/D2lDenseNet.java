@@ -17,6 +17,7 @@ import dev.stride.ReLU;
 import dev.stride.Repeat;
 
 /** d2l's DenseNet for Fashion-MNIST at 96 x 96 (chapter 8.7): 758,226 parameters. */
+@SuppressWarnings("stride") // as in PyTorch: the stride-2 stem drops a row and a column
 @Network(input = {1, 96, 96})
 abstract class D2lDenseNet {
   /**

@@ -19,6 +19,7 @@ import dev.stride.ReLU6;
  * {@code bN} is {@code features.N}, {@code head} is {@code features.18} and {@code fc} is {@code
  * classifier.1}; {@link TorchvisionNames#mobileNetV2()} maps the rest of the names.
  */
+@SuppressWarnings("stride") // as in PyTorch: the stride-2 stem drops a row and a column
 @Network(input = {3, 224, 224})
 abstract class MobileNetV2 {
   /**
