@@ -339,6 +339,19 @@ class BlockParityTest {
     return networks().filter(c -> c.rules().length > 0);
   }
 
+  /**
+   * torchvision's state_dict order is the specs' forward order, so its file also loads by position
+   * alone, with no rules (the formula file keeps the state_dict's order, as torch.save does).
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("torchvisionNetworks")
+  void torchvisionFilesAlsoLoadInOrder(Case c) throws IOException {
+    Reference ref = Reference.loadFormula(c.name());
+    Net net = c.loader().load(weightsFile(c), WeightNames.inOrder());
+    ref.assertMatches(
+        "forward(input, " + ref.batch + ")", ref.output, net.forward(ref.input, ref.batch));
+  }
+
   /** Without the rules, torchvision's file does not fit, and the error names a tensor. */
   @ParameterizedTest(name = "{0}")
   @MethodSource("torchvisionNetworks")

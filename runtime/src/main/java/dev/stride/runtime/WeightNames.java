@@ -59,6 +59,7 @@ public final class WeightNames {
   private static final int MAX_LISTED = 40;
 
   private final String sequentialPrefix; // null: by field name
+  private final boolean inOrder; // by position in the file, names ignored
   private final List<String> stripped;
   private final Map<String, String> renames;
   private final List<Replacement> replacements;
@@ -70,7 +71,17 @@ public final class WeightNames {
       List<String> stripped,
       Map<String, String> renames,
       List<Replacement> replacements) {
+    this(sequentialPrefix, false, stripped, renames, replacements);
+  }
+
+  private WeightNames(
+      String sequentialPrefix,
+      boolean inOrder,
+      List<String> stripped,
+      Map<String, String> renames,
+      List<Replacement> replacements) {
     this.sequentialPrefix = sequentialPrefix;
+    this.inOrder = inOrder;
     this.stripped = List.copyOf(stripped);
     this.renames = Collections.unmodifiableMap(new LinkedHashMap<>(renames));
     this.replacements = List.copyOf(replacements);
@@ -102,10 +113,26 @@ public final class WeightNames {
   }
 
   /**
+   * Tensors matched by position, as {@code load_state_dict} would match two modules built the same
+   * way: the network's tensors in forward order (each layer's in PyTorch's order: {@code weight},
+   * {@code bias}, {@code running_mean}, {@code running_var}) take the file's float tensors in the
+   * file's order, {@code num_batches_tracked} aside, whatever they are called. Every shape is
+   * checked, and the first that differs stops the load naming both tensors. For a {@code
+   * torch.save} file of a PyTorch module whose layers are declared in the spec's order, as
+   * torchvision's {@code mobilenet_v2().state_dict()} into a spec written after it; {@code
+   * torch.save} keeps the state_dict's order, while safetensors files written by Python are sorted
+   * by name, so load those by names. Saving with these names writes the field keys.
+   */
+  public static WeightNames inOrder() {
+    return new WeightNames(null, true, List.of(), Map.of(), List.of());
+  }
+
+  /**
    * These names, after removing {@code prefix} from every file key that starts with it, e.g. {@code
    * "module."} for a model saved from inside {@code nn.DataParallel}.
    */
   public WeightNames stripPrefix(String prefix) {
+    byName("stripPrefix");
     if (prefix.isEmpty()) {
       throw new IllegalArgumentException("the prefix to strip is empty");
     }
@@ -121,6 +148,7 @@ public final class WeightNames {
    * every key inside it.
    */
   public WeightNames rename(String field, String fileName) {
+    byName("rename");
     if (field.isEmpty() || fileName.isEmpty()) {
       throw new IllegalArgumentException("a rename needs a field and a file name");
     }
@@ -137,6 +165,7 @@ public final class WeightNames {
    * @throws IllegalArgumentException if {@code regex} is not a valid regular expression
    */
   public WeightNames replace(String regex, String replacement) {
+    byName("replace");
     Objects.requireNonNull(replacement, "replacement");
     try {
       java.util.regex.Pattern.compile(regex);
@@ -146,6 +175,17 @@ public final class WeightNames {
     List<Replacement> r = new ArrayList<>(replacements);
     r.add(new Replacement(regex, replacement));
     return new WeightNames(sequentialPrefix, stripped, renames, r);
+  }
+
+  /** Refuses a naming rule on {@link #inOrder()}, which ignores names. */
+  private void byName(String method) {
+    if (inOrder) {
+      throw new IllegalStateException(
+          "WeightNames.inOrder() matches tensors by position, so ."
+              + method
+              + "(...) would change"
+              + " nothing; name the tensors with fields() or sequential() to use it");
+    }
   }
 
   /**
@@ -251,6 +291,9 @@ public final class WeightNames {
    */
   LinkedHashMap<String, Tensor> apply(
       NetworkDef network, Map<String, Tensor> file, Map<String, String> others) throws IOException {
+    if (inOrder) {
+      return byPosition(network, file, others);
+    }
     LinkedHashMap<String, String> expected = fileKeys(network);
     Map<String, Tensor> byFileKey = new LinkedHashMap<>();
     List<String> unexpected = new ArrayList<>();
@@ -313,6 +356,69 @@ public final class WeightNames {
     LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : expected.entrySet()) {
       out.put(e.getValue(), byFileKey.get(e.getKey()));
+    }
+    return out;
+  }
+
+  /** {@link #inOrder()}'s match: the n-th tensor of the file is the network's n-th. */
+  private LinkedHashMap<String, Tensor> byPosition(
+      NetworkDef network, Map<String, Tensor> file, Map<String, String> others) throws IOException {
+    List<String> fileKeys = new ArrayList<>();
+    for (String key : file.keySet()) {
+      if (!key.endsWith(NUM_BATCHES_TRACKED)) {
+        fileKeys.add(key);
+      }
+    }
+    List<String> fieldKeys = new ArrayList<>(fileKeys(network).values());
+    if (fileKeys.size() != fieldKeys.size()) {
+      StringBuilder m = new StringBuilder();
+      m.append(this)
+          .append(": ")
+          .append(network.name())
+          .append(" needs ")
+          .append(fieldKeys.size())
+          .append(" float tensors but the file has ")
+          .append(fileKeys.size())
+          .append(" (num_batches_tracked aside)");
+      if (!others.isEmpty()) {
+        m.append(", besides ")
+            .append(list(new ArrayList<>(others.keySet())))
+            .append(" of other types");
+      }
+      m.append("\n  expected keys: ").append(list(fieldKeys));
+      m.append("\n  found keys: ").append(list(fileKeys));
+      throw new IOException(m.toString());
+    }
+    Map<String, int[]> shapes = new HashMap<>();
+    for (LayerDef layer : network.layers()) {
+      WeightsFile.shapes(layer)
+          .forEach((suffix, shape) -> shapes.put(layer.name() + "." + suffix, shape));
+    }
+    LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+    for (int i = 0; i < fieldKeys.size(); i++) {
+      String field = fieldKeys.get(i);
+      Tensor t = file.get(fileKeys.get(i));
+      int[] shape = shapes.get(field);
+      if (!java.util.Arrays.equals(t.shape(), shape)) {
+        throw new IOException(
+            this
+                + ": the file's tensor "
+                + (i + 1)
+                + ", '"
+                + fileKeys.get(i)
+                + "', has shape "
+                + java.util.Arrays.toString(t.shape())
+                + ", but the network's tensor "
+                + (i + 1)
+                + ", "
+                + field
+                + ", is "
+                + java.util.Arrays.toString(shape)
+                + ": the file's order is not the spec's forward order (a safetensors file written"
+                + " by Python is sorted by name); declare the layers in the module's order, or"
+                + " load by names");
+      }
+      out.put(field, t);
     }
     return out;
   }
@@ -512,6 +618,9 @@ public final class WeightNames {
   @Override
   public String toString() {
     StringBuilder s = new StringBuilder("WeightNames.");
+    if (inOrder) {
+      return s.append("inOrder()").toString();
+    }
     if (sequentialPrefix == null) {
       s.append("fields()");
     } else if (sequentialPrefix.isEmpty()) {
@@ -542,6 +651,7 @@ public final class WeightNames {
   @Override
   public boolean equals(Object o) {
     return o instanceof WeightNames w
+        && inOrder == w.inOrder
         && Objects.equals(sequentialPrefix, w.sequentialPrefix)
         && stripped.equals(w.stripped)
         && renames.equals(w.renames)
@@ -550,6 +660,6 @@ public final class WeightNames {
 
   @Override
   public int hashCode() {
-    return Objects.hash(sequentialPrefix, stripped, renames, replacements);
+    return Objects.hash(inOrder, sequentialPrefix, stripped, renames, replacements);
   }
 }

@@ -157,7 +157,7 @@ public final class WeightsFile {
   }
 
   /** A layer's tensors' shapes in PyTorch's layouts, by suffix. */
-  private static Map<String, int[]> shapes(LayerDef layer) {
+  static Map<String, int[]> shapes(LayerDef layer) {
     Map<String, int[]> shapes = new LinkedHashMap<>();
     if (layer instanceof LayerDef.Conv2d c) {
       int out = c.out().channels();

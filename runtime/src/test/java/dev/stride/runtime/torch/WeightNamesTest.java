@@ -67,6 +67,49 @@ class WeightNamesTest {
   }
 
   @Test
+  void inOrderTakesTheFileTensorsByPositionWhateverTheirNames() throws IOException {
+    Map<String, Tensor> file = TorchCheckpoint.read(Fixtures.torch("sequential.pt"));
+    Map<String, Tensor> w =
+        WeightsFile.read(Fixtures.torch("sequential.pt"), NET, WeightNames.inOrder());
+    assertEquals(FIELD_KEYS, List.copyOf(w.keySet()));
+    assertEquals(file.get("features.0.weight"), w.get("conv.weight"));
+    assertEquals(file.get("features.1.running_mean"), w.get("bn.running_mean"));
+    assertEquals(file.get("features.5.bias"), w.get("fc.bias"));
+    assertEquals("WeightNames.inOrder()", WeightNames.inOrder().toString());
+  }
+
+  @Test
+  void inOrderStopsAtTheFirstShapeThatDiffersNamingBothTensors() throws IOException {
+    Map<String, Tensor> file = new LinkedHashMap<>();
+    Map<String, Tensor> ordered = TorchCheckpoint.read(Fixtures.torch("sequential.pt"));
+    file.put("features.5.weight", ordered.get("features.5.weight")); // fc first: sorted by name
+    ordered.forEach(file::putIfAbsent);
+    IOException e = assertThrows(IOException.class, () -> WeightNames.inOrder().apply(NET, file));
+    String m = e.getMessage();
+    assertTrue(m.contains("tensor 1, 'features.5.weight', has shape [3, 8]"), m);
+    assertTrue(m.contains("tensor 1, conv.weight, is [2, 1, 3, 3]"), m);
+  }
+
+  @Test
+  void inOrderCountsTheTensors() throws IOException {
+    Map<String, Tensor> file =
+        new LinkedHashMap<>(TorchCheckpoint.read(Fixtures.torch("sequential.pt")));
+    file.remove("features.5.bias");
+    IOException e = assertThrows(IOException.class, () -> WeightNames.inOrder().apply(NET, file));
+    assertTrue(
+        e.getMessage().contains("Net needs 8 float tensors but the file has 7"), e.getMessage());
+  }
+
+  @Test
+  void inOrderRefusesNamingRules() {
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class, () -> WeightNames.inOrder().rename("fc", "classifier"));
+    assertTrue(e.getMessage().contains("by position"), e.getMessage());
+    assertTrue(!WeightNames.inOrder().equals(WeightNames.fields()));
+  }
+
+  @Test
   void fileKeysCountEveryFieldAsNnSequentialCountsEveryModule() {
     assertEquals(
         List.of(
