@@ -1,45 +1,32 @@
-package dev.stride.processor.generate;
+package dev.stride.processor.check;
 
 import dev.stride.graph.Graph;
 import dev.stride.graph.LayerKind;
 import dev.stride.graph.Node;
 import dev.stride.processor.model.LayerPlan;
 import dev.stride.processor.model.LayerSpec;
-import dev.stride.processor.model.NetworkPlan;
 import dev.stride.processor.model.Shape;
 import dev.stride.processor.model.Window;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A checked network as the graph module's {@link Graph}, whose rows the generated class holds. */
-final class GraphWriter {
+/**
+ * A checked network as the graph module's {@link Graph}: the rows the generated class holds, and
+ * the counts the summary and the totals take from the layer kinds.
+ */
+public final class GraphWriter {
   private GraphWriter() {}
 
   /**
-   * The graph of {@code plan}; its constructor re-derives every output shape from the layer kinds,
-   * so a disagreement between checker and graph module fails here, not at run time.
+   * The graph of checked {@code layers}; its constructor re-derives every output shape from the
+   * layer kinds, so a disagreement between checker and graph module fails here, not at run time.
    */
-  static Graph graph(NetworkPlan plan) {
+  static Graph graph(String name, Shape input, List<LayerPlan> layers) {
     List<Node> nodes = new ArrayList<>();
-    for (LayerPlan layer : plan.layers()) {
+    for (LayerPlan layer : layers) {
       nodes.add(new Node(layer.spec().name(), kind(layer), layer.inputs(), shape(layer.out())));
     }
-    return new Graph(plan.model().name(), shape(plan.input()), nodes);
-  }
-
-  /** Whether every node takes the previous one and the runtime's chain builder has its kind. */
-  static boolean isChain(NetworkPlan plan) {
-    for (int i = 0; i < plan.layers().size(); i++) {
-      LayerPlan layer = plan.layers().get(i);
-      String kind = layer.spec().annotation();
-      if (!layer.inputs().equals(List.of(i - 1))
-          || kind.equals("Add")
-          || kind.equals("Concat")
-          || kind.equals("ReLU6")) {
-        return false;
-      }
-    }
-    return true;
+    return new Graph(name, shape(input), nodes);
   }
 
   static dev.stride.graph.Shape shape(Shape shape) {
