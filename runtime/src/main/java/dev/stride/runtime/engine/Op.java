@@ -32,8 +32,8 @@ abstract class Op {
   }
 
   /**
-   * The weight and bias of a producer (node {@code producer}, rows per output channel) with node
-   * {@code i} folded in; null if this kind does not fold.
+   * A producer's {@code weight} (in rows per output channel) and {@code bias} (null if it has none)
+   * with node {@code i}, this op's node, folded in; null if this kind does not fold.
    */
   float[][] fold(Planner p, int i, float[] weight, float[] bias) {
     return null;
