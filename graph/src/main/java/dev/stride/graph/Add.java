@@ -12,6 +12,11 @@ public record Add() implements LayerKind {
   }
 
   @Override
+  public <R> R accept(Visitor<R> visitor) {
+    return visitor.add(this);
+  }
+
+  @Override
   public Shape output(List<Shape> inputs) {
     if (inputs.size() != 2) {
       throw new IllegalArgumentException("Add takes two inputs, not " + inputs.size());

@@ -32,6 +32,11 @@ public record AvgPool(
   }
 
   @Override
+  public <R> R accept(Visitor<R> visitor) {
+    return visitor.avgPool(this);
+  }
+
+  @Override
   public Shape output(List<Shape> inputs) {
     return Pooling.output(
         type(), inputs, kernelH, kernelW, strideH, strideW, padTop, padBottom, padLeft, padRight,

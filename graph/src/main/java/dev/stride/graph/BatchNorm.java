@@ -20,6 +20,11 @@ public record BatchNorm(double eps) implements LayerKind {
   }
 
   @Override
+  public <R> R accept(Visitor<R> visitor) {
+    return visitor.batchNorm(this);
+  }
+
+  @Override
   public Shape output(List<Shape> inputs) {
     Shape in = Kinds.single(type(), inputs);
     if (in.rank() != 1 && in.rank() != 3) {
@@ -32,10 +37,15 @@ public record BatchNorm(double eps) implements LayerKind {
   public List<Param> parameters(List<Shape> inputs) {
     Shape c = Shape.of(output(inputs).channels());
     return List.of(
-        new Param("weight", c, false),
-        new Param("bias", c, false),
-        new Param("running_mean", c, true),
-        new Param("running_var", c, true));
+        new Param("weight", c, false, Param.Init.constant(1f)),
+        new Param("bias", c, false, Param.Init.constant(0f)),
+        new Param("running_mean", c, true, Param.Init.constant(0f)),
+        new Param("running_var", c, true, Param.Init.constant(1f)));
+  }
+
+  @Override
+  public List<String> unreadSuffixes() {
+    return List.of("num_batches_tracked");
   }
 
   @Override

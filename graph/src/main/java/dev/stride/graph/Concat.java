@@ -13,6 +13,11 @@ public record Concat() implements LayerKind {
   }
 
   @Override
+  public <R> R accept(Visitor<R> visitor) {
+    return visitor.concat(this);
+  }
+
+  @Override
   public Shape output(List<Shape> inputs) {
     if (inputs.size() < 2) {
       throw new IllegalArgumentException("Concat takes two or more inputs, not " + inputs.size());

@@ -42,6 +42,11 @@ public record Conv2d(
   }
 
   @Override
+  public <R> R accept(Visitor<R> visitor) {
+    return visitor.conv2d(this);
+  }
+
+  @Override
   public Shape output(List<Shape> inputs) {
     Shape in = Kinds.spatial(type(), inputs);
     if (in.channels() % groups != 0 || outChannels % groups != 0) {
@@ -64,11 +69,12 @@ public record Conv2d(
   public List<Param> parameters(List<Shape> inputs) {
     Shape in = Kinds.spatial(type(), inputs);
     List<Param> params = new ArrayList<>();
+    int inPerGroup = in.channels() / groups;
+    Param.Init init = Param.Init.uniform(inPerGroup * kernelH * kernelW);
     params.add(
-        new Param(
-            "weight", Shape.of(outChannels, in.channels() / groups, kernelH, kernelW), false));
+        new Param("weight", Shape.of(outChannels, inPerGroup, kernelH, kernelW), false, init));
     if (bias) {
-      params.add(new Param("bias", Shape.of(outChannels), false));
+      params.add(new Param("bias", Shape.of(outChannels), false, init));
     }
     return params;
   }

@@ -20,6 +20,11 @@ public record Dropout(double p) implements LayerKind {
   }
 
   @Override
+  public <R> R accept(Visitor<R> visitor) {
+    return visitor.dropout(this);
+  }
+
+  @Override
   public Shape output(List<Shape> inputs) {
     return Kinds.single(type(), inputs);
   }

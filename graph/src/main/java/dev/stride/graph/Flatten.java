@@ -10,6 +10,11 @@ public record Flatten() implements LayerKind {
   }
 
   @Override
+  public <R> R accept(Visitor<R> visitor) {
+    return visitor.flatten(this);
+  }
+
+  @Override
   public Shape output(List<Shape> inputs) {
     long size = Kinds.single(type(), inputs).size();
     return Shape.of(Kinds.size(type(), "features", size));

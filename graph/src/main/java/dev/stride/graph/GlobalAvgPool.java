@@ -10,6 +10,11 @@ public record GlobalAvgPool() implements LayerKind {
   }
 
   @Override
+  public <R> R accept(Visitor<R> visitor) {
+    return visitor.globalAvgPool(this);
+  }
+
+  @Override
   public Shape output(List<Shape> inputs) {
     return Shape.of(Kinds.spatial(type(), inputs).channels(), 1, 1);
   }

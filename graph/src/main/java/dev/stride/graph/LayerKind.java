@@ -32,6 +32,61 @@ public sealed interface LayerKind
   String type();
 
   /**
+   * {@code visitor}'s method for this kind. A stage that treats every kind differently (the
+   * runtime's ops, an exporter) implements {@link Visitor}, so that a new kind it lacks is a
+   * compile error there rather than a branch that is never taken.
+   */
+  <R> R accept(Visitor<R> visitor);
+
+  /** One method per layer kind; see {@link #accept}. */
+  interface Visitor<R> {
+    /** A convolution. */
+    R conv2d(Conv2d kind);
+
+    /** Max pooling. */
+    R maxPool(MaxPool kind);
+
+    /** Average pooling. */
+    R avgPool(AvgPool kind);
+
+    /** Global average pooling. */
+    R globalAvgPool(GlobalAvgPool kind);
+
+    /** Batch norm. */
+    R batchNorm(BatchNorm kind);
+
+    /** ReLU. */
+    R relu(ReLU kind);
+
+    /** ReLU6. */
+    R relu6(ReLU6 kind);
+
+    /** Sigmoid. */
+    R sigmoid(Sigmoid kind);
+
+    /** Tanh. */
+    R tanh(Tanh kind);
+
+    /** Softmax. */
+    R softmax(Softmax kind);
+
+    /** Flatten. */
+    R flatten(Flatten kind);
+
+    /** A fully connected layer. */
+    R linear(Linear kind);
+
+    /** Dropout. */
+    R dropout(Dropout kind);
+
+    /** A residual sum. */
+    R add(Add kind);
+
+    /** A channel concatenation. */
+    R concat(Concat kind);
+  }
+
+  /**
    * The output shape for these inputs.
    *
    * @throws IllegalArgumentException if the inputs do not fit (count, rank, sizes)
@@ -40,6 +95,15 @@ public sealed interface LayerKind
 
   /** The tensors this node reads from a {@code state_dict()}, in PyTorch's order and layouts. */
   default List<Param> parameters(List<Shape> inputs) {
+    return List.of();
+  }
+
+  /**
+   * The suffixes of tensors PyTorch's {@code state_dict()} holds for this kind beside {@link
+   * #parameters}, which inference does not read (batch norm's {@code num_batches_tracked}): a
+   * weights file may have them or not.
+   */
+  default List<String> unreadSuffixes() {
     return List.of();
   }
 

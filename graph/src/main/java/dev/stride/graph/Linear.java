@@ -15,6 +15,11 @@ public record Linear(int outFeatures, boolean bias) implements LayerKind {
   }
 
   @Override
+  public <R> R accept(Visitor<R> visitor) {
+    return visitor.linear(this);
+  }
+
+  @Override
   public Shape output(List<Shape> inputs) {
     Kinds.flat(type(), inputs);
     return Shape.of(outFeatures);
@@ -23,9 +28,10 @@ public record Linear(int outFeatures, boolean bias) implements LayerKind {
   @Override
   public List<Param> parameters(List<Shape> inputs) {
     int in = Kinds.flat(type(), inputs).channels();
-    Param weight = new Param("weight", Shape.of(outFeatures, in), false);
+    Param.Init init = Param.Init.uniform(in);
+    Param weight = new Param("weight", Shape.of(outFeatures, in), false, init);
     return bias
-        ? List.of(weight, new Param("bias", Shape.of(outFeatures), false))
+        ? List.of(weight, new Param("bias", Shape.of(outFeatures), false, init))
         : List.of(weight);
   }
 

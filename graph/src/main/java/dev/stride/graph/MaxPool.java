@@ -30,6 +30,11 @@ public record MaxPool(
   }
 
   @Override
+  public <R> R accept(Visitor<R> visitor) {
+    return visitor.maxPool(this);
+  }
+
+  @Override
   public Shape output(List<Shape> inputs) {
     return Pooling.output(
         type(), inputs, kernelH, kernelW, strideH, strideW, padTop, padBottom, padLeft, padRight,

@@ -10,6 +10,11 @@ public record ReLU() implements LayerKind {
   }
 
   @Override
+  public <R> R accept(Visitor<R> visitor) {
+    return visitor.relu(this);
+  }
+
+  @Override
   public Shape output(List<Shape> inputs) {
     return Kinds.single(type(), inputs);
   }

@@ -10,6 +10,11 @@ public record ReLU6() implements LayerKind {
   }
 
   @Override
+  public <R> R accept(Visitor<R> visitor) {
+    return visitor.relu6(this);
+  }
+
+  @Override
   public Shape output(List<Shape> inputs) {
     return Kinds.single(type(), inputs);
   }

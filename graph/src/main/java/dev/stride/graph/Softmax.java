@@ -10,6 +10,11 @@ public record Softmax() implements LayerKind {
   }
 
   @Override
+  public <R> R accept(Visitor<R> visitor) {
+    return visitor.softmax(this);
+  }
+
+  @Override
   public Shape output(List<Shape> inputs) {
     return Kinds.flat(type(), inputs);
   }

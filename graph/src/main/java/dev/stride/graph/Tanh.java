@@ -10,6 +10,11 @@ public record Tanh() implements LayerKind {
   }
 
   @Override
+  public <R> R accept(Visitor<R> visitor) {
+    return visitor.tanh(this);
+  }
+
+  @Override
   public Shape output(List<Shape> inputs) {
     return Kinds.single(type(), inputs);
   }

@@ -50,6 +50,92 @@ class LayerKindTest {
         samples().stream().map(LayerKind::getClass).distinct().count());
   }
 
+  /** A visitor that answers the name of the method it was called through. */
+  private static final LayerKind.Visitor<String> METHOD =
+      new LayerKind.Visitor<>() {
+        @Override
+        public String conv2d(Conv2d kind) {
+          return "conv2d";
+        }
+
+        @Override
+        public String maxPool(MaxPool kind) {
+          return "maxPool";
+        }
+
+        @Override
+        public String avgPool(AvgPool kind) {
+          return "avgPool";
+        }
+
+        @Override
+        public String globalAvgPool(GlobalAvgPool kind) {
+          return "globalAvgPool";
+        }
+
+        @Override
+        public String batchNorm(BatchNorm kind) {
+          return "batchNorm";
+        }
+
+        @Override
+        public String relu(ReLU kind) {
+          return "relu";
+        }
+
+        @Override
+        public String relu6(ReLU6 kind) {
+          return "relu6";
+        }
+
+        @Override
+        public String sigmoid(Sigmoid kind) {
+          return "sigmoid";
+        }
+
+        @Override
+        public String tanh(Tanh kind) {
+          return "tanh";
+        }
+
+        @Override
+        public String softmax(Softmax kind) {
+          return "softmax";
+        }
+
+        @Override
+        public String flatten(Flatten kind) {
+          return "flatten";
+        }
+
+        @Override
+        public String linear(Linear kind) {
+          return "linear";
+        }
+
+        @Override
+        public String dropout(Dropout kind) {
+          return "dropout";
+        }
+
+        @Override
+        public String add(Add kind) {
+          return "add";
+        }
+
+        @Override
+        public String concat(Concat kind) {
+          return "concat";
+        }
+      };
+
+  @Test
+  void everyKindVisitsItsOwnMethod() {
+    for (LayerKind kind : samples()) {
+      assertTrue(kind.type().equalsIgnoreCase(kind.accept(METHOD)), kind.type());
+    }
+  }
+
   @Test
   void badTextIsRejectedWithTheProblem() {
     assertMessage("unknown layer kind 'Conv3d'", "Conv3d 4");
@@ -139,19 +225,24 @@ class LayerKindTest {
   void parametersHavePyTorchNamesAndLayouts() {
     List<Shape> in = List.of(Shape.of(8, 14, 14));
     Conv2d grouped = new Conv2d(16, 3, 5, 1, 1, 1, 1, 2, 2, 1, 1, 2, false, false);
+    // PyTorch's fan-in is weight.size(1) * KH * KW: 4 * 3 * 5 for the grouped convolution.
     assertEquals(
-        List.of(new Param("weight", Shape.of(16, 4, 3, 5), false)), grouped.parameters(in));
+        List.of(new Param("weight", Shape.of(16, 4, 3, 5), false, Param.Init.uniform(60))),
+        grouped.parameters(in));
+    Param.Init linear = Param.Init.uniform(16);
     assertEquals(
         List.of(
-            new Param("weight", Shape.of(10, 16), false), new Param("bias", Shape.of(10), false)),
+            new Param("weight", Shape.of(10, 16), false, linear),
+            new Param("bias", Shape.of(10), false, linear)),
         new Linear(10, true).parameters(List.of(Shape.of(16))));
     assertEquals(
         List.of(
-            new Param("weight", Shape.of(8), false),
-            new Param("bias", Shape.of(8), false),
-            new Param("running_mean", Shape.of(8), true),
-            new Param("running_var", Shape.of(8), true)),
+            new Param("weight", Shape.of(8), false, Param.Init.constant(1f)),
+            new Param("bias", Shape.of(8), false, Param.Init.constant(0f)),
+            new Param("running_mean", Shape.of(8), true, Param.Init.constant(0f)),
+            new Param("running_var", Shape.of(8), true, Param.Init.constant(1f))),
         new BatchNorm(1e-5).parameters(in));
+    assertEquals(List.of("num_batches_tracked"), new BatchNorm(1e-5).unreadSuffixes());
     assertEquals(List.of(), new Add().parameters(List.of(Shape.of(8), Shape.of(8))));
   }
 

@@ -1,7 +1,6 @@
 package dev.stride.runtime;
 
 import dev.stride.graph.Graph;
-import dev.stride.graph.LayerKind;
 import dev.stride.graph.Node;
 import dev.stride.graph.Param;
 import dev.stride.runtime.engine.Plan;
@@ -35,7 +34,6 @@ import java.util.SplittableRandom;
  * with {@link #forward(float[], int, float[])}.
  */
 public final class CompiledNetwork implements Model {
-  private static final String NUM_BATCHES_TRACKED = ".num_batches_tracked";
   private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
   /**
@@ -63,35 +61,19 @@ public final class CompiledNetwork implements Model {
 
   /** Weights drawn from PyTorch's default initialisation distributions, reproducible per seed. */
   public static CompiledNetwork random(NetworkDef network, long seed) {
-    Map<String, int[]> expected = expectedShapes(network);
     // One generator, tensors drawn in table order: the same seed gives the same weights.
     SplittableRandom random = new SplittableRandom(seed);
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     Graph graph = network.graph();
     for (int i = 0; i < graph.nodes().size(); i++) {
-      Node node = graph.nodes().get(i);
-      String name = node.path();
-      LayerKind kind = node.kind();
-      if (kind instanceof dev.stride.graph.Conv2d || kind instanceof dev.stride.graph.Linear) {
-        // kaiming_uniform_(a = sqrt(5)) reduces to U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and
-        // nn.Conv2d / nn.Linear draw their bias from the same range.
-        int[] weightShape = expected.get(name + ".weight");
-        int fanIn = 1;
-        for (int d = 1; d < weightShape.length; d++) {
-          fanIn *= weightShape[d];
-        }
-        double bound = 1.0 / Math.sqrt(fanIn);
-        tensors.put(name + ".weight", uniform(random, weightShape, bound));
-        int[] biasShape = expected.get(name + ".bias");
-        if (biasShape != null) {
-          tensors.put(name + ".bias", uniform(random, biasShape, bound));
-        }
-      } else if (kind instanceof dev.stride.graph.BatchNorm) {
-        int[] shape = expected.get(name + ".weight");
-        tensors.put(name + ".weight", filled(shape, 1f));
-        tensors.put(name + ".bias", filled(shape, 0f));
-        tensors.put(name + ".running_mean", filled(shape, 0f));
-        tensors.put(name + ".running_var", filled(shape, 1f));
+      String path = graph.nodes().get(i).path();
+      for (Param p : graph.nodes().get(i).kind().parameters(graph.inputShapes(i))) {
+        int[] shape = p.shape().dims();
+        Tensor t =
+            p.init().random()
+                ? uniform(random, shape, 1.0 / Math.sqrt(p.init().fanIn()))
+                : filled(shape, p.init().fill());
+        tensors.put(path + "." + p.suffix(), t);
       }
     }
     return build(network, tensors, KernelProvider.kernels());
@@ -422,14 +404,19 @@ public final class CompiledNetwork implements Model {
         || dtype.equals("F64");
   }
 
-  /** PyTorch saves {@code num_batches_tracked} for batch norm; it plays no part at inference. */
+  /**
+   * A tensor PyTorch saves that plays no part at inference, as batch norm's {@code
+   * num_batches_tracked}: its layer kind names it.
+   */
   private static boolean isIgnored(NetworkDef network, String name) {
-    if (!name.endsWith(NUM_BATCHES_TRACKED)) {
+    int dot = name.lastIndexOf('.');
+    if (dot <= 0) {
       return false;
     }
-    String field = name.substring(0, name.length() - NUM_BATCHES_TRACKED.length());
+    String field = name.substring(0, dot);
+    String suffix = name.substring(dot + 1);
     for (Node node : network.graph().nodes()) {
-      if (node.kind() instanceof dev.stride.graph.BatchNorm && node.path().equals(field)) {
+      if (node.path().equals(field) && node.kind().unreadSuffixes().contains(suffix)) {
         return true;
       }
     }

@@ -88,83 +88,127 @@ public final class NetworkDef {
       String name = node.path();
       Shape in = Shape.of(graph.inputShapes(i).get(0));
       Shape out = Shape.of(node.out());
-      LayerKind kind = node.kind();
-      LayerDef layer;
-      if (kind instanceof dev.stride.graph.Conv2d c) {
-        layer =
-            new LayerDef.Conv2d(
-                name,
-                in,
-                out,
-                c.kernelH(),
-                c.kernelW(),
-                c.strideH(),
-                c.strideW(),
-                c.padTop(),
-                c.padBottom(),
-                c.padLeft(),
-                c.padRight(),
-                c.dilationH(),
-                c.dilationW(),
-                c.groups(),
-                c.bias());
-      } else if (kind instanceof dev.stride.graph.MaxPool p) {
-        layer =
-            new LayerDef.MaxPool(
-                name,
-                in,
-                out,
-                p.kernelH(),
-                p.kernelW(),
-                p.strideH(),
-                p.strideW(),
-                p.padTop(),
-                p.padBottom(),
-                p.padLeft(),
-                p.padRight());
-      } else if (kind instanceof dev.stride.graph.AvgPool p) {
-        layer =
-            new LayerDef.AvgPool(
-                name,
-                in,
-                out,
-                p.kernelH(),
-                p.kernelW(),
-                p.strideH(),
-                p.strideW(),
-                p.padTop(),
-                p.padBottom(),
-                p.padLeft(),
-                p.padRight(),
-                p.countIncludePad());
-      } else if (kind instanceof dev.stride.graph.GlobalAvgPool) {
-        layer = new LayerDef.GlobalAvgPool(name, in, out);
-      } else if (kind instanceof dev.stride.graph.BatchNorm bn) {
-        layer = new LayerDef.BatchNorm(name, in, out, bn.eps());
-      } else if (kind instanceof dev.stride.graph.ReLU) {
-        layer = new LayerDef.ReLU(name, in, out);
-      } else if (kind instanceof dev.stride.graph.ReLU6) {
-        layer = new LayerDef.ReLU6(name, in, out);
-      } else if (kind instanceof dev.stride.graph.Sigmoid) {
-        layer = new LayerDef.Sigmoid(name, in, out);
-      } else if (kind instanceof dev.stride.graph.Tanh) {
-        layer = new LayerDef.Tanh(name, in, out);
-      } else if (kind instanceof dev.stride.graph.Softmax) {
-        layer = new LayerDef.Softmax(name, in, out);
-      } else if (kind instanceof dev.stride.graph.Flatten) {
-        layer = new LayerDef.Flatten(name, in, out);
-      } else if (kind instanceof dev.stride.graph.Linear l) {
-        layer = new LayerDef.Linear(name, in, out, l.bias());
-      } else if (kind instanceof dev.stride.graph.Dropout d) {
-        layer = new LayerDef.Dropout(name, in, out, d.p());
-      } else if (kind instanceof dev.stride.graph.Add) {
-        layer = new LayerDef.Add(name, in, out);
-      } else {
-        layer = new LayerDef.Concat(name, in, out);
-      }
+      LayerDef layer = node.kind().accept(new LayerView(name, in, out));
       layers.add(layer);
     }
     return List.copyOf(layers);
+  }
+
+  /** A node as its {@link LayerDef} record. */
+  private record LayerView(String name, Shape in, Shape out)
+      implements LayerKind.Visitor<LayerDef> {
+    @Override
+    public LayerDef conv2d(dev.stride.graph.Conv2d c) {
+      return new LayerDef.Conv2d(
+          name,
+          in,
+          out,
+          c.kernelH(),
+          c.kernelW(),
+          c.strideH(),
+          c.strideW(),
+          c.padTop(),
+          c.padBottom(),
+          c.padLeft(),
+          c.padRight(),
+          c.dilationH(),
+          c.dilationW(),
+          c.groups(),
+          c.bias());
+    }
+
+    @Override
+    public LayerDef maxPool(dev.stride.graph.MaxPool p) {
+      return new LayerDef.MaxPool(
+          name,
+          in,
+          out,
+          p.kernelH(),
+          p.kernelW(),
+          p.strideH(),
+          p.strideW(),
+          p.padTop(),
+          p.padBottom(),
+          p.padLeft(),
+          p.padRight());
+    }
+
+    @Override
+    public LayerDef avgPool(dev.stride.graph.AvgPool p) {
+      return new LayerDef.AvgPool(
+          name,
+          in,
+          out,
+          p.kernelH(),
+          p.kernelW(),
+          p.strideH(),
+          p.strideW(),
+          p.padTop(),
+          p.padBottom(),
+          p.padLeft(),
+          p.padRight(),
+          p.countIncludePad());
+    }
+
+    @Override
+    public LayerDef globalAvgPool(dev.stride.graph.GlobalAvgPool kind) {
+      return new LayerDef.GlobalAvgPool(name, in, out);
+    }
+
+    @Override
+    public LayerDef batchNorm(dev.stride.graph.BatchNorm bn) {
+      return new LayerDef.BatchNorm(name, in, out, bn.eps());
+    }
+
+    @Override
+    public LayerDef relu(dev.stride.graph.ReLU kind) {
+      return new LayerDef.ReLU(name, in, out);
+    }
+
+    @Override
+    public LayerDef relu6(dev.stride.graph.ReLU6 kind) {
+      return new LayerDef.ReLU6(name, in, out);
+    }
+
+    @Override
+    public LayerDef sigmoid(dev.stride.graph.Sigmoid kind) {
+      return new LayerDef.Sigmoid(name, in, out);
+    }
+
+    @Override
+    public LayerDef tanh(dev.stride.graph.Tanh kind) {
+      return new LayerDef.Tanh(name, in, out);
+    }
+
+    @Override
+    public LayerDef softmax(dev.stride.graph.Softmax kind) {
+      return new LayerDef.Softmax(name, in, out);
+    }
+
+    @Override
+    public LayerDef flatten(dev.stride.graph.Flatten kind) {
+      return new LayerDef.Flatten(name, in, out);
+    }
+
+    @Override
+    public LayerDef linear(dev.stride.graph.Linear l) {
+      return new LayerDef.Linear(name, in, out, l.bias());
+    }
+
+    @Override
+    public LayerDef dropout(dev.stride.graph.Dropout d) {
+      return new LayerDef.Dropout(name, in, out, d.p());
+    }
+
+    @Override
+    public LayerDef add(dev.stride.graph.Add kind) {
+      return new LayerDef.Add(name, in, out);
+    }
+
+    @Override
+    public LayerDef concat(dev.stride.graph.Concat kind) {
+      return new LayerDef.Concat(name, in, out);
+    }
   }
 
   /** {@code {h, w}}, for readable builder calls. */

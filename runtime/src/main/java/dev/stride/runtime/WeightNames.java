@@ -1,5 +1,7 @@
 package dev.stride.runtime;
 
+import dev.stride.graph.Graph;
+import dev.stride.graph.Param;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -205,7 +207,8 @@ public final class WeightNames {
     }
     Map<String, String> positions = sequentialPrefix == null ? Map.of() : positions(layers);
     LinkedHashMap<String, String> keys = new LinkedHashMap<>();
-    for (LayerDef layer : layers) {
+    for (int i = 0; i < layers.size(); i++) {
+      LayerDef layer = layers.get(i);
       String fileName = renamed(layer.name());
       if (fileName == null) {
         fileName =
@@ -213,7 +216,7 @@ public final class WeightNames {
                 ? layer.name()
                 : sequentialPrefix + positions.get(layer.name());
       }
-      for (String suffix : suffixes(layer)) {
+      for (String suffix : suffixes(network, i)) {
         String fieldKey = layer.name() + "." + suffix;
         String fileKey = fileName + "." + suffix;
         for (Replacement r : replacements) {
@@ -390,9 +393,11 @@ public final class WeightNames {
       throw new IOException(m.toString());
     }
     Map<String, int[]> shapes = new HashMap<>();
-    for (LayerDef layer : network.layers()) {
-      WeightsFile.shapes(layer)
-          .forEach((suffix, shape) -> shapes.put(layer.name() + "." + suffix, shape));
+    Graph graph = network.graph();
+    for (int i = 0; i < graph.nodes().size(); i++) {
+      for (Param p : graph.nodes().get(i).kind().parameters(graph.inputShapes(i))) {
+        shapes.put(graph.nodes().get(i).path() + "." + p.suffix(), p.shape().dims());
+      }
     }
     LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
     for (int i = 0; i < fieldKeys.size(); i++) {
@@ -562,10 +567,10 @@ public final class WeightNames {
             .computeIfAbsent(k.substring(0, dot), x -> new HashSet<>())
             .add(k.substring(dot + 1));
       }
-      List<LayerDef> withTensors = new ArrayList<>();
-      for (LayerDef layer : network.layers()) {
-        if (!suffixes(layer).isEmpty()) {
-          withTensors.add(layer);
+      List<Integer> withTensors = new ArrayList<>();
+      for (int j = 0; j < network.layers().size(); j++) {
+        if (!suffixes(network, j).isEmpty()) {
+          withTensors.add(j);
         }
       }
       if (withTensors.isEmpty() || withTensors.size() != fileLayers.size()) {
@@ -574,8 +579,9 @@ public final class WeightNames {
       WeightNames names = fields();
       int i = 0;
       for (Map.Entry<String, Set<String>> e : fileLayers.entrySet()) {
-        LayerDef layer = withTensors.get(i++);
-        if (!e.getValue().equals(new HashSet<>(suffixes(layer)))) {
+        int index = withTensors.get(i++);
+        LayerDef layer = network.layers().get(index);
+        if (!e.getValue().equals(new HashSet<>(suffixes(network, index)))) {
           return null;
         }
         if (!e.getKey().equals(layer.name())) {
@@ -600,18 +606,17 @@ public final class WeightNames {
     return keys.size() + " (" + shown + (keys.size() > MAX_LISTED ? ", ..." : "") + ")";
   }
 
-  /** The tensors PyTorch's {@code state_dict()} holds for a layer, less num_batches_tracked. */
-  static List<String> suffixes(LayerDef layer) {
-    if (layer instanceof LayerDef.Conv2d c) {
-      return c.bias() ? List.of("weight", "bias") : List.of("weight");
+  /**
+   * The suffixes of the tensors PyTorch's {@code state_dict()} holds for node {@code i}, less those
+   * inference does not read (num_batches_tracked), as its layer kind's parameter schema lists them.
+   */
+  static List<String> suffixes(NetworkDef network, int i) {
+    Graph graph = network.graph();
+    List<String> suffixes = new ArrayList<>();
+    for (Param p : graph.nodes().get(i).kind().parameters(graph.inputShapes(i))) {
+      suffixes.add(p.suffix());
     }
-    if (layer instanceof LayerDef.Linear l) {
-      return l.bias() ? List.of("weight", "bias") : List.of("weight");
-    }
-    if (layer instanceof LayerDef.BatchNorm) {
-      return List.of("weight", "bias", "running_mean", "running_var");
-    }
-    return List.of();
+    return suffixes;
   }
 
   /** Written as the Java that makes it, e.g. {@code WeightNames.sequential("features.")}. */

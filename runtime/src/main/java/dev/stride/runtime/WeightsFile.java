@@ -1,5 +1,7 @@
 package dev.stride.runtime;
 
+import dev.stride.graph.Graph;
+import dev.stride.graph.Param;
 import dev.stride.runtime.torch.TorchCheckpoint;
 import java.io.IOException;
 import java.io.InputStream;
@@ -133,11 +135,13 @@ public final class WeightsFile {
     Map<String, String> fileKeyOf = new LinkedHashMap<>();
     names.fileKeys(network).forEach((file, field) -> fileKeyOf.put(field, file));
     List<String> wrong = new ArrayList<>();
-    for (LayerDef layer : network.layers()) {
-      for (Map.Entry<String, int[]> e : shapes(layer).entrySet()) {
-        String field = layer.name() + "." + e.getKey();
+    Graph graph = network.graph();
+    for (int i = 0; i < graph.nodes().size(); i++) {
+      for (Param p : graph.nodes().get(i).kind().parameters(graph.inputShapes(i))) {
+        String field = graph.nodes().get(i).path() + "." + p.suffix();
+        int[] expected = p.shape().dims();
         Tensor t = tensors.get(field);
-        if (t != null && !Arrays.equals(t.shape(), e.getValue())) {
+        if (t != null && !Arrays.equals(t.shape(), expected)) {
           String file = fileKeyOf.get(field);
           wrong.add(
               "tensor '"
@@ -147,33 +151,13 @@ public final class WeightsFile {
                   + " has shape "
                   + Arrays.toString(t.shape())
                   + ", expected "
-                  + Arrays.toString(e.getValue()));
+                  + Arrays.toString(expected));
         }
       }
     }
     if (!wrong.isEmpty()) {
       throw new IOException(network.name() + " weights do not fit: " + String.join("; ", wrong));
     }
-  }
-
-  /** A layer's tensors' shapes in PyTorch's layouts, by suffix. */
-  static Map<String, int[]> shapes(LayerDef layer) {
-    Map<String, int[]> shapes = new LinkedHashMap<>();
-    if (layer instanceof LayerDef.Conv2d c) {
-      int out = c.out().channels();
-      shapes.put(
-          "weight", new int[] {out, c.in().channels() / c.groups(), c.kernelH(), c.kernelW()});
-      shapes.put("bias", new int[] {out});
-    } else if (layer instanceof LayerDef.Linear l) {
-      shapes.put("weight", new int[] {l.out().size(), l.in().size()});
-      shapes.put("bias", new int[] {l.out().size()});
-    } else if (layer instanceof LayerDef.BatchNorm) {
-      int c = layer.in().channels();
-      for (String suffix : WeightNames.suffixes(layer)) {
-        shapes.put(suffix, new int[] {c});
-      }
-    }
-    return shapes;
   }
 
   private static boolean startsWith(byte[] bytes, byte[] prefix) {

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.stride.runtime.kernel.Conv2dGeometry;
@@ -102,47 +101,12 @@ class CompiledNetworkPlanTest {
           .softmax("softmax")
           .build();
 
-  /** {@code network} with random weights and random (non-trivial) batch-norm statistics. */
   static CompiledNetwork withStatistics(NetworkDef network, long seed) throws IOException {
-    Map<String, Tensor> t = CompiledNetwork.random(network, seed).tensors();
-    Random r = new Random(seed);
-    for (Map.Entry<String, Tensor> e : t.entrySet()) {
-      String name = e.getKey();
-      if (name.endsWith(".running_mean")
-          || name.endsWith(".running_var")
-          || (isBatchNorm(network, name))) {
-        float[] v = randoms(r, e.getValue().size());
-        if (name.endsWith(".running_var")) {
-          for (int i = 0; i < v.length; i++) {
-            v[i] = Math.abs(v[i]) + 0.1f;
-          }
-        }
-        e.setValue(new Tensor(e.getValue().shape(), v));
-      }
-    }
-    return CompiledNetwork.fromTensors(network, t);
-  }
-
-  private static boolean isBatchNorm(NetworkDef network, String tensor) {
-    for (LayerDef layer : network.layers()) {
-      if (layer instanceof LayerDef.BatchNorm && tensor.startsWith(layer.name() + ".")) {
-        return true;
-      }
-    }
-    return false;
+    return PlanFixtures.withStatistics(network, seed);
   }
 
   static void assertRelative(float[] expected, float[] actual, String what) {
-    assertEquals(expected.length, actual.length, what + ": length");
-    double scale = 1e-6;
-    for (float v : expected) {
-      scale = Math.max(scale, Math.abs(v));
-    }
-    for (int i = 0; i < expected.length; i++) {
-      if (!(Math.abs(expected[i] - actual[i]) <= RELATIVE * scale)) {
-        fail(what + ": at " + i + " expected " + expected[i] + " but was " + actual[i]);
-      }
-    }
+    PlanFixtures.assertRelative(expected, actual, RELATIVE, what);
   }
 
   // ---- the plan ----

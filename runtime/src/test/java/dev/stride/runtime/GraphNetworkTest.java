@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.stride.graph.AvgPool;
 import dev.stride.graph.BatchNorm;
@@ -447,51 +446,11 @@ class GraphNetworkTest {
   // ---- helpers ----
 
   private static void assertClose(float[] expected, float[] actual, String what) {
-    assertEquals(expected.length, actual.length, what);
-    double scale = 0;
-    for (float v : expected) {
-      scale = Math.max(scale, Math.abs(v));
-    }
-    for (int i = 0; i < expected.length; i++) {
-      if (!(Math.abs(expected[i] - actual[i]) <= RELATIVE * scale)) {
-        fail(what + ": at " + i + " expected " + expected[i] + " but was " + actual[i]);
-      }
-    }
+    PlanFixtures.assertRelative(expected, actual, RELATIVE, what);
   }
 
-  /** Random weights, and BatchNorm statistics far from the identity so that folding shows. */
   static CompiledNetwork withStatistics(NetworkDef def, long seed) throws IOException {
-    Map<String, Tensor> tensors = CompiledNetwork.random(def, seed).tensors();
-    Random r = new Random(seed);
-    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
-      String key = e.getKey();
-      float[] data = e.getValue().data();
-      for (int i = 0; i < data.length; i++) {
-        if (key.endsWith(".running_mean") || isBatchNormBias(def, key)) {
-          data[i] = (float) (r.nextDouble() - 0.5);
-        } else if (key.endsWith(".running_var") || isBatchNormWeight(def, key)) {
-          data[i] = (float) (0.5 + r.nextDouble());
-        }
-      }
-    }
-    return CompiledNetwork.fromTensors(def, tensors);
-  }
-
-  private static boolean isBatchNormWeight(NetworkDef def, String key) {
-    return key.endsWith(".weight") && isBatchNorm(def, key.substring(0, key.length() - 7));
-  }
-
-  private static boolean isBatchNormBias(NetworkDef def, String key) {
-    return key.endsWith(".bias") && isBatchNorm(def, key.substring(0, key.length() - 5));
-  }
-
-  private static boolean isBatchNorm(NetworkDef def, String path) {
-    for (Node node : def.graph().nodes()) {
-      if (node.path().equals(path)) {
-        return node.kind() instanceof BatchNorm;
-      }
-    }
-    return false;
+    return PlanFixtures.withStatistics(def, seed);
   }
 
   /**

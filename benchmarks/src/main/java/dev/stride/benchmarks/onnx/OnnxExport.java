@@ -3,9 +3,7 @@ package dev.stride.benchmarks.onnx;
 import dev.stride.graph.Graph;
 import dev.stride.graph.LayerKind;
 import dev.stride.graph.Node;
-import dev.stride.runtime.LayerDef;
 import dev.stride.runtime.NetworkDef;
-import dev.stride.runtime.Shape;
 import dev.stride.runtime.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -48,32 +46,9 @@ public final class OnnxExport {
     Files.write(path, export(network, tensors));
   }
 
-  /** The serialized {@code ModelProto}. */
+  /** The serialized {@code ModelProto}: that of the network's graph. */
   public static byte[] export(NetworkDef network, Map<String, Tensor> tensors) {
-    Proto graph = new Proto();
-    graph.string(2, network.name());
-    String current = "input";
-    for (LayerDef layer : network.layers()) {
-      // Layer outputs are "/conv1" etc., so no field name can clash with "input" or "output".
-      String output = "/" + layer.name();
-      Proto node = layerNode(layer, current, output, tensors, graph);
-      if (node != null) { // dropout has none
-        graph.message(1, node);
-        current = output;
-      }
-    }
-    // An Identity names the graph's output.
-    graph.message(1, node("Identity", "output", current));
-    graph.message(11, valueInfo("input", network.input()));
-    graph.message(12, valueInfo("output", network.output()));
-
-    Proto model = new Proto();
-    model.varint(1, IR_VERSION);
-    model.string(2, "stride-benchmarks");
-    model.string(3, "0.1");
-    model.message(7, graph);
-    model.message(8, new Proto().string(1, "").varint(2, OPSET));
-    return model.toByteArray();
+    return export(network.graph(), tensors);
   }
 
   /**
@@ -97,7 +72,8 @@ public final class OnnxExport {
       // Node outputs are "/layer2.0.conv1" etc., so no path can clash with "input" or "output".
       String output = "/" + n.path();
       List<dev.stride.graph.Shape> shapes = network.inputShapes(i);
-      Proto node = graphNode(n, inputs, shapes, output, tensors, graph, clipBounds);
+      Proto node =
+          n.kind().accept(new NodeWriter(n, inputs, shapes, output, tensors, graph, clipBounds));
       if (node == null) { // dropout: its consumers read its input
         names[i] = inputs.get(0);
       } else {
@@ -124,32 +100,45 @@ public final class OnnxExport {
     Files.write(path, export(network, tensors));
   }
 
-  /** The node for one graph node, adding its weights to {@code graph}; null for dropout. */
-  private static Proto graphNode(
+  /**
+   * The ONNX node of one graph node, one method per layer kind, adding its weights to {@code
+   * graph}; null for dropout, whose readers read its input.
+   */
+  private record NodeWriter(
       Node n,
       List<String> inputs,
       List<dev.stride.graph.Shape> inShapes,
       String output,
       Map<String, Tensor> tensors,
       Proto graph,
-      boolean[] clipBounds) {
-    String name = n.path();
-    LayerKind kind = n.kind();
-    String input = inputs.get(0);
-    if (kind instanceof dev.stride.graph.Conv2d c) {
-      String weight = initializer(graph, tensors, name + ".weight");
+      boolean[] clipBounds)
+      implements LayerKind.Visitor<Proto> {
+    private String input() {
+      return inputs.get(0);
+    }
+
+    private String weight(String suffix) {
+      return initializer(graph, tensors, n.path() + "." + suffix);
+    }
+
+    @Override
+    public Proto conv2d(dev.stride.graph.Conv2d c) {
+      String weight = weight("weight");
       Proto node =
           c.bias()
-              ? node("Conv", output, input, weight, initializer(graph, tensors, name + ".bias"))
-              : node("Conv", output, input, weight);
+              ? node("Conv", output, input(), weight, weight("bias"))
+              : node("Conv", output, input(), weight);
       ints(node, "kernel_shape", c.kernelH(), c.kernelW());
       ints(node, "strides", c.strideH(), c.strideW());
       ints(node, "pads", c.padTop(), c.padLeft(), c.padBottom(), c.padRight());
       ints(node, "dilations", c.dilationH(), c.dilationW());
       integer(node, "group", c.groups());
       return node;
-    } else if (kind instanceof dev.stride.graph.MaxPool p) {
-      Proto node = node("MaxPool", output, input);
+    }
+
+    @Override
+    public Proto maxPool(dev.stride.graph.MaxPool p) {
+      Proto node = node("MaxPool", output, input());
       pool(
           node,
           dims(inShapes.get(0), n.out()),
@@ -157,59 +146,97 @@ public final class OnnxExport {
           new int[] {p.padTop(), p.padBottom(), p.padLeft(), p.padRight()},
           true);
       return node;
-    } else if (kind instanceof dev.stride.graph.AvgPool p) {
-      return avgPool(
+    }
+
+    @Override
+    public Proto avgPool(dev.stride.graph.AvgPool p) {
+      return OnnxExport.avgPool(
           graph,
-          input,
+          input(),
           output,
           dims(inShapes.get(0), n.out()),
           new int[] {p.kernelH(), p.kernelW(), p.strideH(), p.strideW()},
           new int[] {p.padTop(), p.padBottom(), p.padLeft(), p.padRight()},
           p.countIncludePad());
-    } else if (kind instanceof dev.stride.graph.GlobalAvgPool) {
-      return node("GlobalAveragePool", output, input);
-    } else if (kind instanceof dev.stride.graph.BatchNorm b) {
-      return batchNorm(graph, tensors, name, input, output, b.eps());
-    } else if (kind instanceof dev.stride.graph.ReLU) {
-      return node("Relu", output, input);
-    } else if (kind instanceof dev.stride.graph.ReLU6) {
+    }
+
+    @Override
+    public Proto globalAvgPool(dev.stride.graph.GlobalAvgPool kind) {
+      return node("GlobalAveragePool", output, input());
+    }
+
+    @Override
+    public Proto batchNorm(dev.stride.graph.BatchNorm b) {
+      return OnnxExport.batchNorm(graph, tensors, n.path(), input(), output, b.eps());
+    }
+
+    @Override
+    public Proto relu(dev.stride.graph.ReLU kind) {
+      return node("Relu", output, input());
+    }
+
+    @Override
+    public Proto relu6(dev.stride.graph.ReLU6 kind) {
       // Opset 11+: Clip's bounds are inputs, shared scalars.
       if (!clipBounds[0]) {
         floatInitializer(graph, "/relu6/min", new Tensor(new int[0], new float[] {0f}));
         floatInitializer(graph, "/relu6/max", new Tensor(new int[0], new float[] {6f}));
         clipBounds[0] = true;
       }
-      return node("Clip", output, input, "/relu6/min", "/relu6/max");
-    } else if (kind instanceof dev.stride.graph.Sigmoid) {
-      return node("Sigmoid", output, input);
-    } else if (kind instanceof dev.stride.graph.Tanh) {
-      return node("Tanh", output, input);
-    } else if (kind instanceof dev.stride.graph.Softmax) {
-      Proto node = node("Softmax", output, input);
+      return node("Clip", output, input(), "/relu6/min", "/relu6/max");
+    }
+
+    @Override
+    public Proto sigmoid(dev.stride.graph.Sigmoid kind) {
+      return node("Sigmoid", output, input());
+    }
+
+    @Override
+    public Proto tanh(dev.stride.graph.Tanh kind) {
+      return node("Tanh", output, input());
+    }
+
+    @Override
+    public Proto softmax(dev.stride.graph.Softmax kind) {
+      Proto node = node("Softmax", output, input());
       integer(node, "axis", 1);
       return node;
-    } else if (kind instanceof dev.stride.graph.Flatten) {
-      Proto node = node("Flatten", output, input);
+    }
+
+    @Override
+    public Proto flatten(dev.stride.graph.Flatten kind) {
+      Proto node = node("Flatten", output, input());
       integer(node, "axis", 1);
       return node;
-    } else if (kind instanceof dev.stride.graph.Linear l) {
-      String weight = initializer(graph, tensors, name + ".weight");
+    }
+
+    @Override
+    public Proto linear(dev.stride.graph.Linear l) {
+      String weight = weight("weight");
       Proto node =
           l.bias()
-              ? node("Gemm", output, input, weight, initializer(graph, tensors, name + ".bias"))
-              : node("Gemm", output, input, weight);
+              ? node("Gemm", output, input(), weight, weight("bias"))
+              : node("Gemm", output, input(), weight);
       integer(node, "transB", 1);
       return node;
-    } else if (kind instanceof dev.stride.graph.Dropout) {
+    }
+
+    @Override
+    public Proto dropout(dev.stride.graph.Dropout kind) {
       return null;
-    } else if (kind instanceof dev.stride.graph.Add) {
+    }
+
+    @Override
+    public Proto add(dev.stride.graph.Add kind) {
       return node("Add", output, inputs.toArray(new String[0]));
-    } else if (kind instanceof dev.stride.graph.Concat) {
+    }
+
+    @Override
+    public Proto concat(dev.stride.graph.Concat kind) {
       Proto node = node("Concat", output, inputs.toArray(new String[0]));
       integer(node, "axis", 1);
       return node;
     }
-    throw new IllegalArgumentException("no ONNX export for " + name + ": " + kind.encode());
   }
 
   private static Proto batchNorm(
@@ -231,76 +258,6 @@ public final class OnnxExport {
     node.message(
         5, new Proto().string(1, "epsilon").varint(20, ATTR_FLOAT).fixed32(2, (float) eps));
     return node;
-  }
-
-  /** The node for one layer, adding its weights to {@code graph}; null for dropout. */
-  private static Proto layerNode(
-      LayerDef layer, String input, String output, Map<String, Tensor> tensors, Proto graph) {
-    String name = layer.name();
-    if (layer instanceof LayerDef.Conv2d) {
-      LayerDef.Conv2d c = (LayerDef.Conv2d) layer;
-      String weight = initializer(graph, tensors, name + ".weight");
-      Proto node =
-          c.bias()
-              ? node("Conv", output, input, weight, initializer(graph, tensors, name + ".bias"))
-              : node("Conv", output, input, weight);
-      ints(node, "kernel_shape", c.kernelH(), c.kernelW());
-      ints(node, "strides", c.strideH(), c.strideW());
-      ints(node, "pads", c.padTop(), c.padLeft(), c.padBottom(), c.padRight());
-      ints(node, "dilations", c.dilationH(), c.dilationW());
-      integer(node, "group", c.groups());
-      return node;
-    } else if (layer instanceof LayerDef.MaxPool) {
-      LayerDef.MaxPool p = (LayerDef.MaxPool) layer;
-      Proto node = node("MaxPool", output, input);
-      pool(
-          node,
-          dims(p.in(), p.out()),
-          new int[] {p.kernelH(), p.kernelW(), p.strideH(), p.strideW()},
-          new int[] {p.padTop(), p.padBottom(), p.padLeft(), p.padRight()},
-          true);
-      return node;
-    } else if (layer instanceof LayerDef.AvgPool) {
-      LayerDef.AvgPool p = (LayerDef.AvgPool) layer;
-      return avgPool(
-          graph,
-          input,
-          output,
-          dims(p.in(), p.out()),
-          new int[] {p.kernelH(), p.kernelW(), p.strideH(), p.strideW()},
-          new int[] {p.padTop(), p.padBottom(), p.padLeft(), p.padRight()},
-          p.countIncludePad());
-    } else if (layer instanceof LayerDef.GlobalAvgPool) {
-      return node("GlobalAveragePool", output, input);
-    } else if (layer instanceof LayerDef.BatchNorm) {
-      return batchNorm(graph, tensors, name, input, output, ((LayerDef.BatchNorm) layer).eps());
-    } else if (layer instanceof LayerDef.ReLU) {
-      return node("Relu", output, input);
-    } else if (layer instanceof LayerDef.Sigmoid) {
-      return node("Sigmoid", output, input);
-    } else if (layer instanceof LayerDef.Tanh) {
-      return node("Tanh", output, input);
-    } else if (layer instanceof LayerDef.Softmax) {
-      Proto node = node("Softmax", output, input);
-      integer(node, "axis", 1);
-      return node;
-    } else if (layer instanceof LayerDef.Flatten) {
-      Proto node = node("Flatten", output, input);
-      integer(node, "axis", 1);
-      return node;
-    } else if (layer instanceof LayerDef.Linear) {
-      LayerDef.Linear l = (LayerDef.Linear) layer;
-      String weight = initializer(graph, tensors, name + ".weight");
-      Proto node =
-          l.bias()
-              ? node("Gemm", output, input, weight, initializer(graph, tensors, name + ".bias"))
-              : node("Gemm", output, input, weight);
-      integer(node, "transB", 1);
-      return node;
-    } else if (layer instanceof LayerDef.Dropout) {
-      return null;
-    }
-    throw new IllegalArgumentException("no ONNX export for " + layer);
   }
 
   /**
@@ -385,10 +342,6 @@ public final class OnnxExport {
   }
 
   /** {@code {inH, inW, outH, outW}} of a pooling layer. */
-  private static int[] dims(Shape in, Shape out) {
-    return new int[] {in.height(), in.width(), out.height(), out.width()};
-  }
-
   private static int[] dims(dev.stride.graph.Shape in, dev.stride.graph.Shape out) {
     return new int[] {in.height(), in.width(), out.height(), out.width()};
   }
@@ -470,10 +423,6 @@ public final class OnnxExport {
   }
 
   /** {@code name: float32 (N, ...shape)}, N symbolic. */
-  private static Proto valueInfo(String name, Shape sample) {
-    return valueInfo(name, sample.dims());
-  }
-
   private static Proto valueInfo(String name, int[] sample) {
     Proto shape = new Proto();
     shape.message(1, new Proto().string(2, "N"));

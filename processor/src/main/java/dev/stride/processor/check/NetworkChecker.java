@@ -193,13 +193,15 @@ public final class NetworkChecker {
     if (layers == 0) {
       findings.add(Finding.on(spec.element(), Message.NETWORK_WITHOUT_LAYERS, model.name()));
     }
-    long parameters = 0;
-    long multiplyAdds = 0;
+    Report report = new Report(findings, null);
+    if (report.hasErrors() || incomplete) {
+      return report;
+    }
+    NetworkPlan plan =
+        new NetworkPlan(model, input, plans, GraphWriter.graph(model.name(), input, plans));
     try {
-      for (LayerPlan plan : plans) {
-        parameters = Math.addExact(parameters, plan.parameters());
-        multiplyAdds = Math.addExact(multiplyAdds, plan.multiplyAdds());
-      }
+      plan.parameters();
+      plan.multiplyAdds();
     } catch (ArithmeticException e) {
       findings.add(
           Finding.on(
@@ -208,11 +210,9 @@ public final class NetworkChecker {
               model.name(),
               "the total parameter or multiply-add count",
               "it exceeds 9,223,372,036,854,775,807"));
+      return new Report(findings, null);
     }
-    Report report = new Report(findings, null);
-    return report.hasErrors() || incomplete
-        ? report
-        : new Report(findings, new NetworkPlan(model, input, plans, parameters, multiplyAdds));
+    return new Report(findings, plan);
   }
 
   /** A layer field in context: substituted, named by its path, checked, added as a node. */
@@ -562,8 +562,7 @@ public final class NetworkChecker {
     for (Value v : operands) {
       ids.add(v.node());
     }
-    plans.add(
-        new LayerPlan(concat, operands.get(0).shape(), out, null, first.channels(), 0, 0, ids));
+    plans.add(new LayerPlan(concat, operands.get(0).shape(), out, null, first.channels(), ids));
     return new Value(out, plans.size() - 1, concat.name());
   }
 
@@ -614,8 +613,6 @@ public final class NetworkChecker {
             main.shape(),
             null,
             main.shape().channels(),
-            0,
-            0,
             List.of(main.node(), side.node())));
     return new Value(main.shape(), plans.size() - 1, spec.name());
   }
@@ -1002,13 +999,13 @@ public final class NetworkChecker {
     }
     int groups = groupsOk ? conv.groups() : 1;
     try {
-      long parameters =
-          ShapeArithmetic.conv2dParameters(
-              channels, conv.outChannels(), groups, kernel[0], kernel[1], conv.bias());
-      long multiplyAdds =
-          ShapeArithmetic.conv2dMultiplyAdds(
-              channels, conv.outChannels(), groups, size[0], size[1], kernel[0], kernel[1]);
-      add(new LayerPlan(conv, in, out, window, channels, parameters, multiplyAdds));
+      // Counted here only to report an overflow on this field; the summary and the totals take
+      // their counts from the graph's layer kinds.
+      ShapeArithmetic.conv2dParameters(
+          channels, conv.outChannels(), groups, kernel[0], kernel[1], conv.bias());
+      ShapeArithmetic.conv2dMultiplyAdds(
+          channels, conv.outChannels(), groups, size[0], size[1], kernel[0], kernel[1]);
+      add(new LayerPlan(conv, in, out, window, channels));
     } catch (ArithmeticException e) {
       error(
           site,
@@ -1078,7 +1075,7 @@ public final class NetworkChecker {
       return null;
     }
     Shape out = Shape.of(in.channels(), size[0], size[1]);
-    add(new LayerPlan(pool, in, out, window, in.channels(), 0, 0));
+    add(new LayerPlan(pool, in, out, window, in.channels()));
     return out;
   }
 
@@ -1216,7 +1213,7 @@ public final class NetworkChecker {
       return null;
     }
     Shape out = Shape.of(in.channels(), 1, 1);
-    add(new LayerPlan(pool, in, out, null, in.channels(), 0, 0));
+    add(new LayerPlan(pool, in, out, null, in.channels()));
     return out;
   }
 
@@ -1225,22 +1222,14 @@ public final class NetworkChecker {
       error(bn.site(), "eps", Message.EPS_NOT_POSITIVE, bn.name(), bn.eps());
     }
     if (in != null) {
-      add(
-          new LayerPlan(
-              bn,
-              in,
-              in,
-              null,
-              in.channels(),
-              ShapeArithmetic.batchNormParameters(in.channels()),
-              0));
+      add(new LayerPlan(bn, in, in, null, in.channels()));
     }
     return in;
   }
 
   private Shape keep(LayerSpec layer, Shape in) {
     if (in != null) {
-      add(new LayerPlan(layer, in, in, null, in.channels(), 0, 0));
+      add(new LayerPlan(layer, in, in, null, in.channels()));
     }
     return in;
   }
@@ -1258,7 +1247,7 @@ public final class NetworkChecker {
     }
     // Flatten of a flat input is the identity, as in PyTorch.
     Shape out = Shape.flat((int) in.size());
-    add(new LayerPlan(flatten, in, out, null, in.channels(), 0, 0));
+    add(new LayerPlan(flatten, in, out, null, in.channels()));
     flattenedFrom = in.isFlat() ? null : in;
     return out;
   }
@@ -1292,15 +1281,10 @@ public final class NetworkChecker {
     }
     if (out != null) {
       try {
-        add(
-            new LayerPlan(
-                linear,
-                in,
-                out,
-                null,
-                features,
-                ShapeArithmetic.linearParameters(features, linear.outFeatures(), linear.bias()),
-                ShapeArithmetic.linearMultiplyAdds(features, linear.outFeatures())));
+        // Counted only to report an overflow on this field, as for a convolution.
+        ShapeArithmetic.linearParameters(features, linear.outFeatures(), linear.bias());
+        ShapeArithmetic.linearMultiplyAdds(features, linear.outFeatures());
+        add(new LayerPlan(linear, in, out, null, features));
       } catch (ArithmeticException e) {
         error(
             site,

@@ -112,9 +112,9 @@ public final class ModelGenerator {
             String.join(", ", plan.input().dims().stream().map(String::valueOf).toList()));
     List<LayerPlan> layers = plan.layers();
     CodeBlock network;
-    if (!GraphWriter.isChain(plan)) {
+    if (!isChain(plan)) {
       // Blocks: the graph as a table of rows, one string per node, that the runtime parses.
-      Graph graph = GraphWriter.graph(plan);
+      Graph graph = plan.graph();
       CodeBlock.Builder table =
           CodeBlock.builder()
               .add(
@@ -276,6 +276,21 @@ public final class ModelGenerator {
   }
 
   /** One builder call with every size resolved. */
+  /** Whether every node takes the previous one and the runtime's chain builder has its kind. */
+  private static boolean isChain(NetworkPlan plan) {
+    for (int i = 0; i < plan.layers().size(); i++) {
+      LayerPlan layer = plan.layers().get(i);
+      String kind = layer.spec().annotation();
+      if (!layer.inputs().equals(List.of(i - 1))
+          || kind.equals("Add")
+          || kind.equals("Concat")
+          || kind.equals("ReLU6")) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static CodeBlock call(LayerPlan layer, Set<String> helpers) {
     LayerSpec spec = layer.spec();
     String name = spec.name();

@@ -21,7 +21,7 @@ final class SummaryTable {
    * from its graph layer kind, the one place that knows them.
    */
   static List<String> rows(NetworkPlan plan) {
-    Graph graph = GraphWriter.graph(plan);
+    Graph graph = plan.graph();
     List<String[]> cells = new ArrayList<>();
     cells.add(HEADER);
     for (int i = 0; i < graph.nodes().size(); i++) {

@@ -1,5 +1,6 @@
 package dev.stride.processor.model;
 
+import dev.stride.graph.LayerKind;
 import java.util.List;
 
 /**
@@ -18,6 +19,12 @@ public sealed interface LayerSpec {
 
   /** The annotation's simple name, e.g. {@code Conv2d}. */
   String annotation();
+
+  /**
+   * This layer, checked, as the graph module's record, given its resolved window {@code w} (null
+   * for kinds without one): the one place where a spec meets its layer kind.
+   */
+  LayerKind kind(Window w);
 
   /** {@code @Conv2d}. */
   record Conv2d(
@@ -44,6 +51,25 @@ public sealed interface LayerSpec {
     @Override
     public String annotation() {
       return "Conv2d";
+    }
+
+    @Override
+    public LayerKind kind(Window w) {
+      return new dev.stride.graph.Conv2d(
+          outChannels,
+          w.kernelH(),
+          w.kernelW(),
+          w.strideH(),
+          w.strideW(),
+          w.padTop(),
+          w.padBottom(),
+          w.padLeft(),
+          w.padRight(),
+          w.dilationH(),
+          w.dilationW(),
+          groups,
+          bias,
+          same);
     }
   }
 
@@ -82,6 +108,20 @@ public sealed interface LayerSpec {
     public String annotation() {
       return "MaxPool";
     }
+
+    @Override
+    public LayerKind kind(Window w) {
+      return new dev.stride.graph.MaxPool(
+          w.kernelH(),
+          w.kernelW(),
+          w.strideH(),
+          w.strideW(),
+          w.padTop(),
+          w.padBottom(),
+          w.padLeft(),
+          w.padRight(),
+          ceilMode);
+    }
   }
 
   /** {@code @AvgPool}. */
@@ -105,6 +145,21 @@ public sealed interface LayerSpec {
     public String annotation() {
       return "AvgPool";
     }
+
+    @Override
+    public LayerKind kind(Window w) {
+      return new dev.stride.graph.AvgPool(
+          w.kernelH(),
+          w.kernelW(),
+          w.strideH(),
+          w.strideW(),
+          w.padTop(),
+          w.padBottom(),
+          w.padLeft(),
+          w.padRight(),
+          ceilMode,
+          countIncludePad);
+    }
   }
 
   /** {@code @GlobalAvgPool}. */
@@ -112,6 +167,11 @@ public sealed interface LayerSpec {
     @Override
     public String annotation() {
       return "GlobalAvgPool";
+    }
+
+    @Override
+    public LayerKind kind(Window w) {
+      return new dev.stride.graph.GlobalAvgPool();
     }
   }
 
@@ -121,6 +181,11 @@ public sealed interface LayerSpec {
     public String annotation() {
       return "BatchNorm";
     }
+
+    @Override
+    public LayerKind kind(Window w) {
+      return new dev.stride.graph.BatchNorm(eps);
+    }
   }
 
   /** {@code @ReLU}. */
@@ -128,6 +193,11 @@ public sealed interface LayerSpec {
     @Override
     public String annotation() {
       return "ReLU";
+    }
+
+    @Override
+    public LayerKind kind(Window w) {
+      return new dev.stride.graph.ReLU();
     }
   }
 
@@ -137,6 +207,11 @@ public sealed interface LayerSpec {
     public String annotation() {
       return "ReLU6";
     }
+
+    @Override
+    public LayerKind kind(Window w) {
+      return new dev.stride.graph.ReLU6();
+    }
   }
 
   /** {@code @Add}: the main chain plus the block's shortcut. */
@@ -144,6 +219,11 @@ public sealed interface LayerSpec {
     @Override
     public String annotation() {
       return "Add";
+    }
+
+    @Override
+    public LayerKind kind(Window w) {
+      return new dev.stride.graph.Add();
     }
   }
 
@@ -156,6 +236,11 @@ public sealed interface LayerSpec {
     public String annotation() {
       return "Concat";
     }
+
+    @Override
+    public LayerKind kind(Window w) {
+      return new dev.stride.graph.Concat();
+    }
   }
 
   /** {@code @Sigmoid}. */
@@ -163,6 +248,11 @@ public sealed interface LayerSpec {
     @Override
     public String annotation() {
       return "Sigmoid";
+    }
+
+    @Override
+    public LayerKind kind(Window w) {
+      return new dev.stride.graph.Sigmoid();
     }
   }
 
@@ -172,6 +262,11 @@ public sealed interface LayerSpec {
     public String annotation() {
       return "Tanh";
     }
+
+    @Override
+    public LayerKind kind(Window w) {
+      return new dev.stride.graph.Tanh();
+    }
   }
 
   /** {@code @Softmax}. */
@@ -180,6 +275,11 @@ public sealed interface LayerSpec {
     public String annotation() {
       return "Softmax";
     }
+
+    @Override
+    public LayerKind kind(Window w) {
+      return new dev.stride.graph.Softmax();
+    }
   }
 
   /** {@code @Flatten}. */
@@ -187,6 +287,11 @@ public sealed interface LayerSpec {
     @Override
     public String annotation() {
       return "Flatten";
+    }
+
+    @Override
+    public LayerKind kind(Window w) {
+      return new dev.stride.graph.Flatten();
     }
   }
 
@@ -197,6 +302,11 @@ public sealed interface LayerSpec {
     public String annotation() {
       return "Linear";
     }
+
+    @Override
+    public LayerKind kind(Window w) {
+      return new dev.stride.graph.Linear(outFeatures, bias);
+    }
   }
 
   /** {@code @Dropout}. */
@@ -204,6 +314,11 @@ public sealed interface LayerSpec {
     @Override
     public String annotation() {
       return "Dropout";
+    }
+
+    @Override
+    public LayerKind kind(Window w) {
+      return new dev.stride.graph.Dropout(p);
     }
   }
 
@@ -213,5 +328,10 @@ public sealed interface LayerSpec {
    * only forgets the shape, unless the layer cannot change it.
    */
   record Unreadable(String name, Site site, String annotation, boolean keepsShape)
-      implements LayerSpec {}
+      implements LayerSpec {
+    @Override
+    public LayerKind kind(Window w) {
+      throw new IllegalStateException("an unreadable @" + annotation + " passed the checks");
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package dev.stride.processor.model;
 
+import dev.stride.graph.Graph;
 import java.util.List;
 
 /**
@@ -8,11 +9,9 @@ import java.util.List;
  * @param model the parsed spec
  * @param input the input shape
  * @param layers the checked layers in forward order
- * @param parameters the total parameter count
- * @param multiplyAdds the total multiply-adds per sample
+ * @param graph the same network as the graph module's nodes, whose layer kinds give the counts
  */
-public record NetworkPlan(
-    NetworkModel model, Shape input, List<LayerPlan> layers, long parameters, long multiplyAdds) {
+public record NetworkPlan(NetworkModel model, Shape input, List<LayerPlan> layers, Graph graph) {
   /** Copies the list. */
   public NetworkPlan {
     layers = List.copyOf(layers);
@@ -21,5 +20,23 @@ public record NetworkPlan(
   /** The output shape. */
   public Shape output() {
     return layers.isEmpty() ? input : layers.get(layers.size() - 1).out();
+  }
+
+  /**
+   * The total parameter count, PyTorch's, from the layer kinds.
+   *
+   * @throws ArithmeticException if it exceeds a long; the checker reports that before a plan exists
+   */
+  public long parameters() {
+    return graph.parameterCount();
+  }
+
+  /**
+   * The total multiply-adds per sample, from the layer kinds.
+   *
+   * @throws ArithmeticException if it exceeds a long; the checker reports that before a plan exists
+   */
+  public long multiplyAdds() {
+    return graph.multiplyAdds();
   }
 }
