@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stride vs ONNX Runtime (and vs PyTorch) on AlexNet and LeNet: one command, one table.
+# Stride vs ONNX Runtime (and vs PyTorch) on AlexNet, LeNet, ResNet-18 and MobileNetV2: one command, one table.
 #
 # What it does: builds the benchmarks jar, then runs dev.stride.benchmarks.Compare on JDK 17 (as
 # users get it, then with -Dstride.winograd=false) and,
@@ -12,9 +12,10 @@
 #        optional: /usr/lib/jvm/temurin-25-jdk-amd64 (JDK 25 rows; or set JAVA25=...),
 #        /usr/bin/python3 with python3-torch and numpy (PyTorch rows; for OpenBLAS in its Linear
 #        layers, apt-get install libopenblas0, otherwise it uses reference BLAS).
-# Takes: about 10 minutes with fast kernels (4 cases x 9 rounds x >= 1 s per engine, per JDK, plus
-#        PyTorch). With the scalar kernels AlexNet batch 32 is ~30 s per batch, so a full run takes
-#        ~15 min per JDK; use --quick (3 rounds of >= 0.3 s: ~10 min in all with scalar kernels).
+# Takes: with fast kernels, 7 cases x 9 rounds x >= 1 s per engine, per JDK, plus PyTorch (the
+#        three block cases alone, --rounds 3, took 8.5 minutes on a loaded 2-core machine). With
+#        the scalar kernels AlexNet batch 32 is ~30 s per batch, so a full run takes ~15 min per
+#        JDK; use --quick (3 rounds of >= 0.3 s: ~10 min in all with scalar kernels).
 # Run:   benchmarks/compare.sh                      # from anywhere inside the repository
 #        benchmarks/compare.sh --quick              # smoke test
 #        benchmarks/compare.sh --cases lenet-1,lenet-256 --rounds 11

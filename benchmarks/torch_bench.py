@@ -40,7 +40,9 @@ import torch
 import torch.nn.functional as F
 
 TOLERANCE = 1e-4
-DEFAULT_CASES = ["AlexNet-32", "AlexNet-1", "LeNet-256", "LeNet-1"]
+DEFAULT_CASES = [
+    "AlexNet-32", "AlexNet-1", "LeNet-256", "LeNet-1", "ResNet18-32", "ResNet18-1", "MobileNetV2-1"
+]
 
 
 def read_safetensors(path):

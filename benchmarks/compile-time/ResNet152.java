@@ -20,6 +20,7 @@ import dev.stride.Shortcut;
  * torchvision's resnet152 (60,192,808 parameters): 50 bottleneck blocks, 515 layers, written as
  * four {@code @Repeat} fields. run.sh times it once the processor knows {@code @Block}.
  */
+@SuppressWarnings("stride") // as in PyTorch: stride-2 layers on odd sizes drop a row and a column
 @Network(input = {3, 224, 224})
 abstract class ResNet152 {
   /** torchvision's Bottleneck with the identity shortcut. Args: width, out channels (4 x width). */

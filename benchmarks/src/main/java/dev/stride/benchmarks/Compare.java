@@ -108,16 +108,29 @@ public final class Compare {
             LeNetModel.INPUT_SIZE,
             LeNetModel.MULTIPLY_ADDS,
             LeNetModel::random));
-    // Block networks (ResNet18, MobileNetV2): see benchmarks/pending/README.md.
+    networks.addAll(BlockNetworks.networks());
     return List.copyOf(networks);
   }
 
   /** The project's speed targets: Stride / ONNX Runtime images/s at least this. */
   private static final Map<String, Double> TARGETS =
-      Map.of("AlexNet-32", 1.1, "AlexNet-1", 1.0, "LeNet-256", 1.0, "LeNet-1", 1.0);
+      Map.of(
+          "AlexNet-32", 1.1,
+          "AlexNet-1", 1.0,
+          "LeNet-256", 1.0,
+          "LeNet-1", 1.0,
+          "ResNet18-32", 1.0,
+          "ResNet18-1", 1.0,
+          "MobileNetV2-1", 1.0);
 
-  private static final List<String> DEFAULT_CASES =
-      List.of("AlexNet-32", "AlexNet-1", "LeNet-256", "LeNet-1");
+  private static final List<String> DEFAULT_CASES = defaultCases();
+
+  private static List<String> defaultCases() {
+    List<String> cases =
+        new ArrayList<>(List.of("AlexNet-32", "AlexNet-1", "LeNet-256", "LeNet-1"));
+    cases.addAll(BlockNetworks.DEFAULT_CASES);
+    return List.copyOf(cases);
+  }
 
   /** One measured engine on one case. */
   record Result(
@@ -430,8 +443,8 @@ public final class Compare {
         };
     String label = network.name() + " batch " + batch;
     System.out.printf("%s: warming up%n", label);
-    time(stride, options.warmupSeconds);
-    time(ort, options.warmupSeconds);
+    warmUp(stride, options.warmupSeconds);
+    warmUp(ort, options.warmupSeconds);
     double[] strideRates = new double[options.rounds];
     double[] ortRates = new double[options.rounds];
     for (int round = 0; round < options.rounds; round++) {
@@ -474,6 +487,30 @@ public final class Compare {
   }
 
   /** Runs batches until {@code seconds} have passed (at least one); returns batches per second. */
+  /** The longest a warm-up goes on waiting for steady calls. */
+  private static final double MAX_WARMUP_SECONDS = 60;
+
+  /**
+   * Runs {@code engine} for at least {@code seconds} and until a call is within 10% of the fastest
+   * before it: a ResNet-18 batch takes longer than a quick warm-up's budget, and its first calls
+   * run before the JIT has compiled the kernels.
+   */
+  private static void warmUp(Engine engine, double seconds) throws OrtException {
+    long budget = (long) (seconds * 1e9);
+    long limit = (long) (MAX_WARMUP_SECONDS * 1e9);
+    long start = System.nanoTime();
+    long best = Long.MAX_VALUE;
+    long last;
+    boolean steady;
+    do {
+      long t0 = System.nanoTime();
+      engine.run();
+      last = System.nanoTime() - t0;
+      steady = last <= 1.1 * best;
+      best = Math.min(best, last);
+    } while ((System.nanoTime() - start < budget || !steady) && System.nanoTime() - start < limit);
+  }
+
   private static double time(Engine engine, double seconds) throws OrtException {
     long budget = (long) (seconds * 1e9);
     long start = System.nanoTime();

@@ -15,10 +15,11 @@ import java.util.Locale;
  * d2l's workflow in Java: the LeNet PyTorch trained on Fashion-MNIST ({@code lenet.pt}, straight
  * from {@code torch.save}) classifies the test set through the generated {@link LeNetModel}.
  *
- * <p>Prints the seed's AlexNet table and LeNet's, then accuracy beside PyTorch's on the same
- * images, per-class accuracy, the confusion matrix, the first call's time and the throughput after
- * warm-up, classifies a few test images saved as PNG files through the image helpers, and writes a
- * PNG grid of captioned test images. Takes no arguments; an optional one is the PNG's path.
+ * <p>Prints AlexNet's, LeNet's and d2l's ResNet-18's tables, then accuracy beside PyTorch's on the
+ * same images, per-class accuracy, the confusion matrix, the first call's time and the throughput
+ * after warm-up, classifies a few test images saved as PNG files through the image helpers, and
+ * writes a PNG grid of captioned test images. Takes no arguments; an optional one is the PNG's
+ * path.
  */
 public final class Main {
   private static final int BATCH = 250;
@@ -36,6 +37,8 @@ public final class Main {
     out.println(AlexNetModel.summary());
     out.println();
     out.println(LeNetModel.summary());
+    out.println();
+    out.println(ResNet18Model.summary());
     out.println();
 
     // The file torch.save wrote for d2l's nn.Sequential: keys 0.weight, 3.weight, ... by position.

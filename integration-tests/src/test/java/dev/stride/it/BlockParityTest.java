@@ -69,12 +69,12 @@ class BlockParityTest {
             path -> net(ResidualMlpModel.load(path))),
         new Case(
             "D2lResNet18",
-            D2lResNet18Model.PARAMETER_COUNT,
-            D2lResNet18Model.MULTIPLY_ADDS,
-            D2lResNet18Model::summary,
+            dev.stride.example.ResNet18Model.PARAMETER_COUNT,
+            dev.stride.example.ResNet18Model.MULTIPLY_ADDS,
+            dev.stride.example.ResNet18Model::summary,
             new String[0][],
-            (path, names) -> net(D2lResNet18Model.load(path, names)),
-            path -> net(D2lResNet18Model.load(path))),
+            (path, names) -> net(dev.stride.example.ResNet18Model.load(path, names)),
+            path -> net(dev.stride.example.ResNet18Model.load(path))),
         new Case(
             "D2lGoogLeNet",
             D2lGoogLeNetModel.PARAMETER_COUNT,
@@ -113,7 +113,7 @@ class BlockParityTest {
     return Net.of(m::forward, m::forward, m::save);
   }
 
-  private static Net net(D2lResNet18Model m) {
+  private static Net net(dev.stride.example.ResNet18Model m) {
     return Net.of(m::forward, m::forward, m::save);
   }
 

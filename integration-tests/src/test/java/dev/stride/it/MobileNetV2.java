@@ -21,7 +21,7 @@ import dev.stride.ReLU6;
  */
 @SuppressWarnings("stride") // as in PyTorch: the stride-2 stem drops a row and a column
 @Network(input = {3, 224, 224})
-abstract class MobileNetV2 {
+public abstract class MobileNetV2 {
   /**
    * torchvision's Conv2dNormActivation: convolution without bias, BatchNorm, ReLU6. Args: out
    * channels, kernel, stride, padding, groups.

@@ -23,7 +23,7 @@ import dev.stride.Shortcut;
  */
 @SuppressWarnings("stride") // as in PyTorch: the stride-2 stem drops a row and a column
 @Network(input = {3, 224, 224})
-abstract class ResNet18 {
+public abstract class ResNet18 {
   /** torchvision's BasicBlock with the identity shortcut. Args: channels. */
   @Block
   abstract static class Basic {

@@ -7,11 +7,11 @@ import dev.stride.runtime.WeightNames;
  * WeightNames.replace} rules, applied in order to every field key ({@code String.replaceAll}). The
  * rules are kept as data too, so the tests can map a summary row's path to torchvision's module.
  */
-final class TorchvisionNames {
+public final class TorchvisionNames {
   private TorchvisionNames() {}
 
   /** {@code layer2.0.downsample.conv} is torchvision's {@code layer2.0.downsample.0}. */
-  static final String[][] RESNET = {
+  public static final String[][] RESNET = {
     {"\\.downsample\\.conv\\.", ".downsample.0."}, {"\\.downsample\\.bn\\.", ".downsample.1."},
   };
 
@@ -21,7 +21,7 @@ final class TorchvisionNames {
    * has no expand, so its three start at {@code conv.0}) and each Conv2dNormActivation's parts
    * (conv {@code 0}, bn {@code 1}).
    */
-  static final String[][] MOBILENET_V2 = {
+  public static final String[][] MOBILENET_V2 = {
     {"^b1\\.depthwise\\.", "features.1.conv.0."},
     {"^b1\\.project\\.", "features.1.conv.1."},
     {"^b1\\.bn\\.", "features.1.conv.2."},

@@ -63,6 +63,13 @@ final class VectorConvolution {
    */
   static final int WIDE_MAX_OUT = 32;
 
+  /**
+   * Fewest output positions for a 1x1, stride-1 layer with many output channels to take the wide
+   * path anyway: on planes this large (MobileNetV2's 112 x 112 and 56 x 56 expansions) packing
+   * copies of the whole input cost more than the kernel gains from packed panels.
+   */
+  static final int WIDE_MIN_POINTWISE_PLANE = 2048;
+
   /** Wide tiles per output pass; see {@link Layer#computeWide}. */
   static final int WIDE_GROUP = 4;
 
@@ -159,7 +166,14 @@ final class VectorConvolution {
       int sh = g.strideHeight();
       int sw = g.strideWidth();
       this.phased = groups == 1 && (sh > 1 || sw > 1);
-      this.wide = phased || (groups == 1 && outPerGroup <= WIDE_MAX_OUT);
+      boolean pointwise =
+          k == g.inChannels() && g.padTop() == 0 && g.padLeft() == 0 && sh == 1 && sw == 1;
+      this.wide =
+          phased
+              || (groups == 1 && outPerGroup <= WIDE_MAX_OUT)
+              || (groups == 1
+                  && pointwise
+                  && g.outHeight() * g.outWidth() >= WIDE_MIN_POINTWISE_PLANE);
       this.rowH = (padH + sh - 1) / sh;
       this.rowW = (padW + sw - 1) / sw;
       this.maxShiftY = (g.kernelHeight() - 1) * g.dilationHeight() / sh;

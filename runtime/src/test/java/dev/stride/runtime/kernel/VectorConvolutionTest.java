@@ -214,6 +214,15 @@ class VectorConvolutionTest {
   }
 
   @Test
+  void pointwiseOnLargePlanesTakesTheWidePathWithManyOutputChannels() {
+    Random r = new Random(16);
+    int side = 47; // 47 x 47 = 2209 positions, just over the threshold, and no whole tile
+    assertEquals(true, side * side >= VectorConvolution.WIDE_MIN_POINTWISE_PLANE);
+    check(r, 1, 16, side, side, 100, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, true, Activation.RELU6);
+    check(r, 2, 3, side, side, 33, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, false, Activation.NONE);
+  }
+
+  @Test
   void everyActivationWithAndWithoutBias() {
     Random r = new Random(7);
     for (Activation act : Activation.values()) {

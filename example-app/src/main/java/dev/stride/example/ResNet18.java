@@ -1,4 +1,4 @@
-package dev.stride.it;
+package dev.stride.example;
 
 import dev.stride.Add;
 import dev.stride.Arg;
@@ -16,10 +16,18 @@ import dev.stride.ReLU;
 import dev.stride.Repeat;
 import dev.stride.Shortcut;
 
-/** d2l's ResNet-18 for Fashion-MNIST at 96 x 96 (chapter 8.6): 11,178,378 parameters. */
+/**
+ * d2l's ResNet-18 (chapter 8.6) for Fashion-MNIST resized to 1 x 96 x 96: 11,178,378 parameters,
+ * two residual blocks per stage, the first of stages 3 to 5 halving the resolution with a 1x1
+ * convolution on its shortcut. d2l's {@code nn.Sequential(b1, ..., b5, pool, flatten, linear)}
+ * numbers its keys by position ({@code 0.0.weight}, {@code 1.0.conv1.weight}, {@code 7.weight}),
+ * which {@code WeightNames.fields().replace("^conv1\\.", "0.0.").replace("^bn1\\.", "0.1.")
+ * .replace("^b2\\.", "1.")}, the same for b3 to b5 ({@code 2.} to {@code 4.}) and {@code
+ * .replace("^fc\\.", "7.")} map.
+ */
 @SuppressWarnings("stride") // as in PyTorch: the stride-2 stem drops a row and a column
 @Network(input = {1, 96, 96})
-abstract class D2lResNet18 {
+public abstract class ResNet18 {
   /** d2l's {@code Residual(num_channels)}: identity shortcut. Args: channels. */
   @Block
   abstract static class Residual {

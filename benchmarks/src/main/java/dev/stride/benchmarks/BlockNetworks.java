@@ -2,41 +2,24 @@ package dev.stride.benchmarks;
 
 import dev.stride.benchmarks.onnx.OnnxExport;
 import dev.stride.graph.Graph;
+import dev.stride.it.MobileNetV2Model;
+import dev.stride.it.ResNet18Model;
+import dev.stride.it.TorchvisionNames;
 import dev.stride.runtime.Model;
 import java.util.List;
 import java.util.function.LongFunction;
 
 /**
- * The block networks Compare measures: torchvision's resnet18 and mobilenet_v2 as Stride specs
- * ({@link ResNet18}, {@link MobileNetV2}), exported to ONNX from their graphs; torch_bench.py runs
- * torchvision's own models with the same weights, renamed by the rules below.
+ * The block networks Compare measures: torchvision's resnet18 and mobilenet_v2 as Stride specs (the
+ * integration tests' {@code dev.stride.it.ResNet18} and {@code MobileNetV2}, checked there against
+ * PyTorch), exported to ONNX from their graphs; torch_bench.py runs torchvision's own models with
+ * the same weights, renamed by {@link TorchvisionNames}' rules.
  */
 final class BlockNetworks {
   private BlockNetworks() {}
 
   /** The cases compare.sh runs by default besides AlexNet's and LeNet's. */
   static final List<String> DEFAULT_CASES = List.of("ResNet18-32", "ResNet18-1", "MobileNetV2-1");
-
-  /** {@code WeightNames.replace} rules from the spec's field keys to torchvision's, in order. */
-  static final String[][] RESNET = {
-    {"\\.downsample\\.conv\\.", ".downsample.0."}, {"\\.downsample\\.bn\\.", ".downsample.1."},
-  };
-
-  /** As {@code integration-tests}' TorchvisionNames.MOBILENET_V2. */
-  static final String[][] MOBILENET_V2 = {
-    {"^b1\\.depthwise\\.", "features.1.conv.0."},
-    {"^b1\\.project\\.", "features.1.conv.1."},
-    {"^b1\\.bn\\.", "features.1.conv.2."},
-    {"^b(\\d+)\\.expand\\.", "features.$1.conv.0."},
-    {"^b(\\d+)\\.depthwise\\.", "features.$1.conv.1."},
-    {"^b(\\d+)\\.project\\.", "features.$1.conv.2."},
-    {"^b(\\d+)\\.bn\\.", "features.$1.conv.3."},
-    {"^stem\\.", "features.0."},
-    {"^head\\.", "features.18."},
-    {"\\.conv\\.weight$", ".0.weight"},
-    {"\\.bn\\.", ".1."},
-    {"^fc\\.", "classifier.1."},
-  };
 
   static List<Compare.Network> networks() {
     return List.of(
@@ -47,7 +30,7 @@ final class BlockNetworks {
             ResNet18Model.MULTIPLY_ADDS,
             ResNet18Model::random,
             "resnet18",
-            RESNET),
+            TorchvisionNames.RESNET),
         graph(
             "MobileNetV2",
             MobileNetV2Model.definition().graph(),
@@ -55,7 +38,7 @@ final class BlockNetworks {
             MobileNetV2Model.MULTIPLY_ADDS,
             MobileNetV2Model::random,
             "mobilenet_v2",
-            MOBILENET_V2));
+            TorchvisionNames.MOBILENET_V2));
   }
 
   private static Compare.Network graph(
