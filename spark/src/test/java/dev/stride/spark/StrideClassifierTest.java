@@ -77,7 +77,8 @@ class StrideClassifierTest {
     }
   }
 
-  private static StrideClassifier classifier() {
+  /** The classifier under test; {@link EncoderPathTest} runs every test on the encoder path. */
+  StrideClassifier classifier() {
     return StrideSpark.classifier(
             p -> LeNetModel.load(p, WeightNames.sequential()), weights.toString())
         .setIdCol("id");
