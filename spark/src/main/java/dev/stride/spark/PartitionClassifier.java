@@ -16,10 +16,11 @@ import org.apache.spark.sql.Row;
 import scala.Tuple2;
 
 /**
- * What each task runs over its partition: rows in batches of up to {@code batchSize}, one {@code
- * forward} per batch. A row arrives as the columns that pass through and the model input; it leaves
- * as the same columns and the model's outputs. Everything here travels to the executors, so it
- * holds the weights' broadcast, never the weights.
+ * What each task runs over its partition on the encoder path, which streaming Datasets take (batch
+ * ones take {@link InternalRowClassifier}'s): rows in batches of up to {@code batchSize}, one
+ * {@code forward} per batch. A row arrives as the columns that pass through and the model input; it
+ * leaves as the same columns and the model's outputs. Everything here travels to the executors, so
+ * it holds the weights' broadcast, never the weights.
  */
 final class PartitionClassifier
     implements MapPartitionsFunction<Tuple2<Row, ModelInput>, Tuple2<Row, ModelOutput>> {

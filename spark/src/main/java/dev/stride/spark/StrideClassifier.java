@@ -13,11 +13,13 @@ import java.util.Objects;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.BinaryType;
@@ -58,6 +60,9 @@ public final class StrideClassifier {
   private Broadcast<byte[]> weights;
 
   private Model driverModel;
+
+  /** Whether batch Datasets take the fast path; off only to test the path streaming ones take. */
+  private boolean internalRows = true;
 
   StrideClassifier(ModelLoader<?> loader, String weightsUri) {
     this.loader = Objects.requireNonNull(loader, "loader");
@@ -107,6 +112,12 @@ public final class StrideClassifier {
     return this;
   }
 
+  /** For tests: runs batch Datasets as streaming ones run, through Spark's encoders. */
+  StrideClassifier useEncoders() {
+    internalRows = false;
+    return this;
+  }
+
   /** As {@link #transform(Dataset)} with the given input and prediction columns. */
   public Dataset<Row> transform(Dataset<Row> data, String inputCol, String predictionCol) {
     return setInputCol(inputCol).setPredictionCol(predictionCol).transform(data);
@@ -126,6 +137,11 @@ public final class StrideClassifier {
     DataType inputType = schema.apply(inputCol).dataType();
     PartitionClassifier.Kind kind = kind(inputType);
     Broadcast<byte[]> broadcast = broadcast(data.sparkSession());
+    if (internalRows
+        && !data.isStreaming()
+        && data.sparkSession() instanceof org.apache.spark.sql.classic.SparkSession session) {
+      return transformInternalRows(data, session, kind, broadcast);
+    }
 
     // Each row goes to the executors as two parts: the columns that pass through, as a Row, and
     // the model input, as a bean whose primitive float array Spark fills in one copy (a Row would
@@ -199,6 +215,43 @@ public final class StrideClassifier {
     }
     columns.add(out.col("_2").getField("prediction").as(predictionCol));
     return out.select(columns.toArray(Column[]::new));
+  }
+
+  /**
+   * The fast path: the task reads Spark's own rows and writes them back with the outputs joined on,
+   * so no row becomes a Java object on the way (that conversion cost more than LeNet's forward).
+   * Spark's public API has no such map, so this uses two members Spark's own code uses: {@code
+   * Dataset.queryExecution().toRdd()}, and the classic session's {@code internalCreateDataFrame},
+   * which Scala restricts to Spark's packages but Java sees as public. Like {@code Dataset.rdd()},
+   * it plans the input at once, so a shuffle in the input under adaptive execution runs when this
+   * is called rather than with the job.
+   */
+  private Dataset<Row> transformInternalRows(
+      Dataset<Row> data,
+      org.apache.spark.sql.classic.SparkSession session,
+      PartitionClassifier.Kind kind,
+      Broadcast<byte[]> broadcast) {
+    StructType schema = data.schema();
+    StructType outSchema = transformSchema(schema);
+    DataType inputType = schema.apply(inputCol).dataType();
+    InternalRowClassifier task =
+        new InternalRowClassifier(
+            broadcast,
+            fileName(),
+            loader,
+            inputCol,
+            schema.fieldIndex(inputCol),
+            kind,
+            inputType instanceof ArrayType array && array.containsNull(),
+            decoder,
+            idCol,
+            idCol == null ? -1 : schema.fieldIndex(idCol),
+            idCol == null ? null : schema.apply(idCol).dataType(),
+            logitsCol != null,
+            batchSize);
+    RDD<InternalRow> rows = data.queryExecution().toRdd();
+    return session.internalCreateDataFrame(
+        rows.toJavaRDD().mapPartitions(task).rdd(), outSchema, false);
   }
 
   /** A column name as {@code Dataset.col} reads it: backquoted, so dots are not nesting. */

@@ -45,8 +45,8 @@ class StrideClassifierTest {
 
   private static final int IMAGES = 300;
 
-  private static SparkSession spark;
-  private static Path weights;
+  static SparkSession spark;
+  static Path weights;
   private static LeNetModel plain;
   private static FashionMnist data;
 
@@ -77,7 +77,8 @@ class StrideClassifierTest {
     }
   }
 
-  private static StrideClassifier classifier() {
+  /** The classifier under test; {@link EncoderPathTest} runs every test on the encoder path. */
+  StrideClassifier classifier() {
     return StrideSpark.classifier(
             p -> LeNetModel.load(p, WeightNames.sequential()), weights.toString())
         .setIdCol("id");
@@ -94,7 +95,7 @@ class StrideClassifierTest {
           .add("pixels", DataTypes.createArrayType(DataTypes.FloatType, false), true);
 
   /** Rows {@code (id, pixels)} for images {@code 0..count-1} in {@code partitions} slices. */
-  private static Dataset<Row> images(int count, int partitions) {
+  static Dataset<Row> images(int count, int partitions) {
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       rows.add(RowFactory.create(i, image(i)));
@@ -105,7 +106,7 @@ class StrideClassifierTest {
   }
 
   /** Checks each row against the plain model run on that image alone. */
-  private static void assertMatchesPlainJava(List<Row> rows, int count) {
+  static void assertMatchesPlainJava(List<Row> rows, int count) {
     assertEquals(count, rows.size());
     for (Row row : rows) {
       int id = row.getInt(0);
