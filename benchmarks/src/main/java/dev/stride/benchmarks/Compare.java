@@ -220,7 +220,7 @@ public final class Compare {
             + "- Geometry: %s%n"
             + "- ONNX Runtime %s: %d intra-op threads, 1 inter-op, sequential, all optimizations%n"
             + "- %d rounds each, alternating, each round >= %.1f s (at least one batch), warm-up"
-            + " >= %.1f s; median images/s%n"
+            + " >= %.1f s and >= 5 batches per engine; median images/s%n"
             + "- GFLOP/s = images/s x 2 x multiply-adds per image; %% of peak: of %.1f GFLOP/s,"
             + " this JVM's measured %d-bit FMA peak on %d threads (KernelProvider.fmaPeak)%n"
             + "- load average before the run: %.2f%n%n",
@@ -430,8 +430,8 @@ public final class Compare {
         };
     String label = network.name() + " batch " + batch;
     System.out.printf("%s: warming up%n", label);
-    time(stride, options.warmupSeconds);
-    time(ort, options.warmupSeconds);
+    time(stride, options.warmupSeconds, WARMUP_BATCHES);
+    time(ort, options.warmupSeconds, WARMUP_BATCHES);
     double[] strideRates = new double[options.rounds];
     double[] ortRates = new double[options.rounds];
     for (int round = 0; round < options.rounds; round++) {
@@ -475,6 +475,18 @@ public final class Compare {
 
   /** Runs batches until {@code seconds} have passed (at least one); returns batches per second. */
   private static double time(Engine engine, double seconds) throws OrtException {
+    return time(engine, seconds, 1);
+  }
+
+  /**
+   * Batches a warm-up runs at least, whatever its seconds: where one batch takes about a second
+   * (AlexNet at batch 32 on two AVX2 cores), a half-second warm-up was one batch, and the timed
+   * rounds then measured C2 still compiling the kernels.
+   */
+  private static final int WARMUP_BATCHES = 5;
+
+  /** Batches per second over at least {@code seconds} and at least {@code minBatches} batches. */
+  private static double time(Engine engine, double seconds, int minBatches) throws OrtException {
     long budget = (long) (seconds * 1e9);
     long start = System.nanoTime();
     long elapsed;
@@ -483,7 +495,7 @@ public final class Compare {
       engine.run();
       batches++;
       elapsed = System.nanoTime() - start;
-    } while (elapsed < budget);
+    } while (elapsed < budget || batches < minBatches);
     return batches / (elapsed / 1e9);
   }
 
