@@ -233,7 +233,7 @@ public final class Compare {
             + "- Geometry: %s%n"
             + "- ONNX Runtime %s: %d intra-op threads, 1 inter-op, sequential, all optimizations%n"
             + "- %d rounds each, alternating, each round >= %.1f s (at least one batch), warm-up"
-            + " >= %.1f s; median images/s%n"
+            + " >= %.1f s and >= 5 batches per engine; median images/s%n"
             + "- GFLOP/s = images/s x 2 x multiply-adds per image; %% of peak: of %.1f GFLOP/s,"
             + " this JVM's measured %d-bit FMA peak on %d threads (KernelProvider.fmaPeak)%n"
             + "- load average before the run: %.2f%n%n",
@@ -486,14 +486,13 @@ public final class Compare {
     return new Result(run, engine, network.name(), batch, median, gflops, spread, peak);
   }
 
-  /** Runs batches until {@code seconds} have passed (at least one); returns batches per second. */
   /** The longest a warm-up goes on waiting for steady calls. */
   private static final double MAX_WARMUP_SECONDS = 60;
 
   /**
-   * Runs {@code engine} for at least {@code seconds} and until a call is within 10% of the fastest
-   * before it: a ResNet-18 batch takes longer than a quick warm-up's budget, and its first calls
-   * run before the JIT has compiled the kernels.
+   * Runs {@code engine} for at least {@code seconds}, at least {@link #WARMUP_BATCHES} calls, and
+   * until a call is within 10% of the fastest before it: a ResNet-18 batch takes longer than a
+   * quick warm-up's budget, and its first calls run before the JIT has compiled the kernels.
    */
   private static void warmUp(Engine engine, double seconds) throws OrtException {
     long budget = (long) (seconds * 1e9);
@@ -502,15 +501,26 @@ public final class Compare {
     long best = Long.MAX_VALUE;
     long last;
     boolean steady;
+    int calls = 0;
     do {
       long t0 = System.nanoTime();
       engine.run();
+      calls++;
       last = System.nanoTime() - t0;
       steady = last <= 1.1 * best;
       best = Math.min(best, last);
-    } while ((System.nanoTime() - start < budget || !steady) && System.nanoTime() - start < limit);
+    } while ((System.nanoTime() - start < budget || !steady || calls < WARMUP_BATCHES)
+        && System.nanoTime() - start < limit);
   }
 
+  /**
+   * Batches a warm-up runs at least, whatever its seconds: where one batch takes about a second
+   * (AlexNet at batch 32 on two AVX2 cores), a half-second warm-up was one batch, and the timed
+   * rounds then measured C2 still compiling the kernels.
+   */
+  private static final int WARMUP_BATCHES = 5;
+
+  /** Runs batches until {@code seconds} have passed (at least one); returns batches per second. */
   private static double time(Engine engine, double seconds) throws OrtException {
     long budget = (long) (seconds * 1e9);
     long start = System.nanoTime();

@@ -13,7 +13,7 @@ import java.util.Locale;
  *
  * <p>Every choice can be forced, so that each shape runs on any machine: {@code
  * -Dstride.vectorBits=128|256|512} (the species), {@code -Dstride.vectorRegisters=16|32}, {@code
- * -Dstride.gemm=8x3|6x2|4x3} (rows x vectors of the tile).
+ * -Dstride.gemm=8x3|6x2|4x3|4x2} (rows x vectors of the tile).
  *
  * @param vectorBits bits per vector of the species in use
  * @param registers vector registers C2 allocates from (16 with AVX2, 32 with AVX-512 or NEON)
@@ -45,11 +45,13 @@ record GemmGeometry(
   /** Forces the register count the tile shape is chosen for: {@code 16} or {@code 32}. */
   static final String REGISTERS_PROPERTY = "stride.vectorRegisters";
 
-  /** Forces the tile shape, rows x vectors: {@code 8x3}, {@code 6x2} or {@code 4x3}. */
+  /**
+   * Forces the tile shape, rows x vectors: {@code 8x3}, {@code 6x2}, {@code 4x3} or {@code 4x2}.
+   */
   static final String SHAPE_PROPERTY = "stride.gemm";
 
   /** The tile shapes with a micro-kernel, rows x vectors. */
-  static final String[] SHAPES = {"8x3", "6x2", "4x3"};
+  static final String[] SHAPES = {"8x3", "6x2", "4x3", "4x2"};
 
   /** Assumed when sysfs does not say (containers, other systems): common on current x86 cores. */
   static final long FALLBACK_L1 = 32 << 10;
@@ -142,10 +144,12 @@ record GemmGeometry(
         throw bad(REGISTERS_PROPERTY, registersProperty, "16 or 32");
       }
     }
-    // The tile's accumulators plus one row of B vectors and a broadcast must fit the registers:
-    // 8 x 3 is 24 + 3 + 1 = 28 of 32; 6 x 2 is 12 + 2 + 1 = 15 of 16. Either way each k step issues
-    // at least 12 independent FMAs, enough to cover 2 FMA ports x 4-5 cycles of latency.
-    String shape = registers >= 32 ? "8x3" : "6x2";
+    // The tile's accumulators plus one row of B vectors and its broadcasts must fit the registers.
+    // 8 x 3 is 24 + 3 + 1 = 28 of 32. With 16, C2 loads all of a k step's broadcasts before its
+    // FMAs once no range check stands between them (see VectorGemm), so 4 x 2 (8 + 2 + 4 = 14):
+    // its 8 FMA chains still cover 2 FMA ports x 4 cycles of latency, while 6 x 2 (12 + 2 + 6)
+    // runs only with range checks left in its loop, and slower.
+    String shape = registers >= 32 ? "8x3" : "4x2";
     if (shapeProperty != null && !shapeProperty.isBlank()) {
       shape = shapeProperty.trim().toLowerCase(Locale.ROOT);
       if (!java.util.Arrays.asList(SHAPES).contains(shape)) {

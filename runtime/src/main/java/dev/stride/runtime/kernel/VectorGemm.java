@@ -122,6 +122,7 @@ final class VectorGemm {
       case 38 -> micro8x3(a, aOff, b, bOff, kc, c, cOff, ldc);
       case 26 -> micro6x2(a, aOff, b, bOff, kc, c, cOff, ldc);
       case 34 -> micro4x3(a, aOff, b, bOff, kc, c, cOff, ldc);
+      case 24 -> micro4x2(a, aOff, b, bOff, kc, c, cOff, ldc);
       default -> throw new AssertionError(GEOMETRY.shape());
     }
   }
@@ -146,6 +147,7 @@ final class VectorGemm {
       case 38 -> direct8x3(a, aOff, b, bOff, kOff, k0, kc, c, cOff, ldc);
       case 26 -> direct6x2(a, aOff, b, bOff, kOff, k0, kc, c, cOff, ldc);
       case 34 -> direct4x3(a, aOff, b, bOff, kOff, k0, kc, c, cOff, ldc);
+      case 24 -> direct4x2(a, aOff, b, bOff, kOff, k0, kc, c, cOff, ldc);
       default -> throw new AssertionError(GEOMETRY.shape());
     }
   }
@@ -185,6 +187,15 @@ final class VectorGemm {
   // 3 B vectors and a broadcast (28 of AVX-512's 32 registers) and issues 24 FMAs per k step for
   // 3 loads and 8 broadcasts; 6 x 2 (12 + 2 + 1 of AVX2's 16, BLIS's Haswell shape) and 4 x 3 (12
   // + 3 + 1) issue 12, still more than 2 FMA ports x 4-5 cycles of latency need.
+  //
+  //
+  // C2 schedules a k step's loads as early as it can: only range checks it cannot remove keep the
+  // broadcasts near their FMAs. In the 6-row kernels they stay (6 * k becomes two shifts, which its
+  // range-check elimination does not read as a scaled index); a 6-row panel padded to 8 floats per
+  // k lost every check, and C2 then held 20 vectors live and spilled accumulators to the stack.
+  // 4 x 2 (AVX2's default) has all of a step's broadcasts loaded at once and still fits 16: 8
+  // accumulators, 2 B vectors, 4 broadcasts. Its offsets are computed from k, so C2 removes every
+  // check and the loop is the FMAs, the loads and the loop counter; see docs/performance-notes.md.
 
   static void micro8x3(
       float[] a, int aOff, float[] b, int bOff, int kc, float[] c, int cOff, int ldc) {
@@ -671,6 +682,107 @@ final class VectorGemm {
     c30.intoArray(c, o);
     c31.intoArray(c, o + L);
     c32.intoArray(c, o + 2 * L);
+  }
+
+  static void micro4x2(
+      float[] a, int aOff, float[] b, int bOff, int kc, float[] c, int cOff, int ldc) {
+    int o = cOff;
+    FloatVector c00 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c01 = FloatVector.fromArray(SPECIES, c, o + L);
+    o += ldc;
+    FloatVector c10 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c11 = FloatVector.fromArray(SPECIES, c, o + L);
+    o += ldc;
+    FloatVector c20 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c21 = FloatVector.fromArray(SPECIES, c, o + L);
+    o += ldc;
+    FloatVector c30 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c31 = FloatVector.fromArray(SPECIES, c, o + L);
+    for (int k = 0; k < kc; k++) {
+      int ai = aOff + k * 4;
+      int bi = bOff + k * (2 * L);
+      FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
+      FloatVector av = FloatVector.broadcast(SPECIES, a[ai]);
+      c00 = b0.fma(av, c00);
+      c01 = b1.fma(av, c01);
+      av = FloatVector.broadcast(SPECIES, a[ai + 1]);
+      c10 = b0.fma(av, c10);
+      c11 = b1.fma(av, c11);
+      av = FloatVector.broadcast(SPECIES, a[ai + 2]);
+      c20 = b0.fma(av, c20);
+      c21 = b1.fma(av, c21);
+      av = FloatVector.broadcast(SPECIES, a[ai + 3]);
+      c30 = b0.fma(av, c30);
+      c31 = b1.fma(av, c31);
+    }
+    o = cOff;
+    c00.intoArray(c, o);
+    c01.intoArray(c, o + L);
+    o += ldc;
+    c10.intoArray(c, o);
+    c11.intoArray(c, o + L);
+    o += ldc;
+    c20.intoArray(c, o);
+    c21.intoArray(c, o + L);
+    o += ldc;
+    c30.intoArray(c, o);
+    c31.intoArray(c, o + L);
+  }
+
+  static void direct4x2(
+      float[] a,
+      int aOff,
+      float[] b,
+      int bOff,
+      int[] kOff,
+      int k0,
+      int kc,
+      float[] c,
+      int cOff,
+      int ldc) {
+    int o = cOff;
+    FloatVector c00 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c01 = FloatVector.fromArray(SPECIES, c, o + L);
+    o += ldc;
+    FloatVector c10 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c11 = FloatVector.fromArray(SPECIES, c, o + L);
+    o += ldc;
+    FloatVector c20 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c21 = FloatVector.fromArray(SPECIES, c, o + L);
+    o += ldc;
+    FloatVector c30 = FloatVector.fromArray(SPECIES, c, o);
+    FloatVector c31 = FloatVector.fromArray(SPECIES, c, o + L);
+    for (int k = 0; k < kc; k++) {
+      int ai = aOff + k * 4;
+      int bi = bOff + kOff[k0 + k];
+      FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
+      FloatVector av = FloatVector.broadcast(SPECIES, a[ai]);
+      c00 = b0.fma(av, c00);
+      c01 = b1.fma(av, c01);
+      av = FloatVector.broadcast(SPECIES, a[ai + 1]);
+      c10 = b0.fma(av, c10);
+      c11 = b1.fma(av, c11);
+      av = FloatVector.broadcast(SPECIES, a[ai + 2]);
+      c20 = b0.fma(av, c20);
+      c21 = b1.fma(av, c21);
+      av = FloatVector.broadcast(SPECIES, a[ai + 3]);
+      c30 = b0.fma(av, c30);
+      c31 = b1.fma(av, c31);
+    }
+    o = cOff;
+    c00.intoArray(c, o);
+    c01.intoArray(c, o + L);
+    o += ldc;
+    c10.intoArray(c, o);
+    c11.intoArray(c, o + L);
+    o += ldc;
+    c20.intoArray(c, o);
+    c21.intoArray(c, o + L);
+    o += ldc;
+    c30.intoArray(c, o);
+    c31.intoArray(c, o + L);
   }
 
   static void direct6x4(

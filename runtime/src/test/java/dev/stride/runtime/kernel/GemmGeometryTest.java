@@ -34,11 +34,11 @@ class GemmGeometryTest {
   void avx2GetsATileThatFitsSixteenRegisters() {
     GemmGeometry g = choose(256, null, null, null);
     assertEquals(16, g.registers());
-    assertEquals("6x2", g.shape());
+    assertEquals("4x2", g.shape());
     assertEquals(16, g.nr());
     assertEquals(2, g.narrowVectors());
-    // Accumulators, one row of B vectors and a broadcast within the register file.
-    assertTrue(g.mr() * g.vectors() + g.vectors() + 1 <= g.registers());
+    // Accumulators, one row of B vectors and all of a k step's broadcasts within the registers.
+    assertTrue(g.mr() * g.vectors() + g.vectors() + g.mr() <= g.registers());
   }
 
   @Test
@@ -65,7 +65,8 @@ class GemmGeometryTest {
     assertEquals(16, g.registers());
     assertEquals("4x3", g.shape());
     assertEquals(2, g.narrowVectors());
-    assertEquals("6x2", choose(512, null, "16", null).shape());
+    assertEquals("4x2", choose(512, null, "16", null).shape());
+    assertEquals("6x2", choose(256, null, null, "6x2").shape());
   }
 
   @Test
@@ -76,8 +77,8 @@ class GemmGeometryTest {
     GemmGeometry big =
         GemmGeometry.choose(
             256, "amd64", null, null, null, new GemmGeometry.Caches(32 << 10, 2 << 20, "t"));
-    // The 6 x kc weight panel within a quarter of L1.
-    assertTrue(6 * 4 * small.kc() <= (32 << 10) / 4);
+    // The mr x kc weight panel within a quarter of L1.
+    assertTrue(small.mr() * 4 * small.kc() <= (32 << 10) / 4);
     // The pass's B panels within a fifth of L2, and a bigger L2 holds more of them.
     assertTrue(small.tiles() * 4L * small.kc() * small.nr() <= (512 << 10) / 5);
     assertTrue(big.tiles() > small.tiles());
@@ -88,7 +89,7 @@ class GemmGeometryTest {
     "stride.vectorBits, 384, 128, 256 or 512",
     "stride.vectorBits, abc, 128, 256 or 512",
     "stride.vectorRegisters, 24, 16 or 32",
-    "stride.gemm, 7x7, '8x3, 6x2, 4x3'",
+    "stride.gemm, 7x7, '8x3, 6x2, 4x3, 4x2'",
   })
   void badSwitchValuesAreRejectedByName(String property, String value, String allowed) {
     IllegalArgumentException e =

@@ -146,9 +146,11 @@ class VectorGemmTest {
         "micro8x3",
         "micro6x2",
         "micro4x3",
+        "micro4x2",
         "direct8x3",
         "direct6x2",
         "direct4x3",
+        "direct4x2",
         "direct6x4"
       })
   void everyShapesKernelAddsItsProductToC(String name) throws Exception {
