@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -52,6 +53,8 @@ final class Planner {
   private final Graph graph;
   private final List<Node> nodes;
   private final Function<String, float[]> weights;
+  private final BiConsumer<String, PreparedLayer> prepared;
+  private final boolean handedOver;
   private final Kernels kernels;
   private final boolean fuse;
   private final List<List<Integer>> consumers = new ArrayList<>();
@@ -63,10 +66,17 @@ final class Planner {
   private final Map<Integer, boolean[]> writtenSlices = new HashMap<>();
   private final List<Step> steps = new ArrayList<>();
 
-  private Planner(Graph graph, Function<String, float[]> weights, Kernels kernels, boolean fuse) {
+  private Planner(
+      Graph graph,
+      Function<String, float[]> weights,
+      BiConsumer<String, PreparedLayer> prepared,
+      Kernels kernels,
+      boolean fuse) {
     this.graph = graph;
     this.nodes = graph.nodes();
     this.weights = weights;
+    this.prepared = prepared == null ? (key, layer) -> {} : prepared;
+    this.handedOver = prepared != null;
     this.kernels = kernels;
     this.fuse = fuse;
     for (int i = 0; i < nodes.size(); i++) {
@@ -96,8 +106,13 @@ final class Planner {
    * The plan for {@code graph} on {@code kernels}, reading each tensor by its key ({@code
    * conv1.weight}; null for an absent bias) in PyTorch's layout; the arrays are not modified.
    */
-  static Plan plan(Graph graph, Function<String, float[]> weights, Kernels kernels, boolean fuse) {
-    return new Planner(graph, weights, kernels, fuse).build();
+  static Plan plan(
+      Graph graph,
+      Function<String, float[]> weights,
+      BiConsumer<String, PreparedLayer> prepared,
+      Kernels kernels,
+      boolean fuse) {
+    return new Planner(graph, weights, prepared, kernels, fuse).build();
   }
 
   private Plan build() {
@@ -314,6 +329,7 @@ final class Planner {
     Value residual = null;
     int cur = i;
     List<List<Integer>> taken = new ArrayList<>();
+    float[] given = weight;
     if (fuse) {
       List<Integer> path = follow(cur, false);
       if (path != null && kindOf(path) instanceof BatchNorm bn) {
@@ -375,7 +391,10 @@ final class Planner {
       stepName.append('+').append(nodes.get(end(p)).path());
     }
     boolean plain = offset == 0 && outChannels == node.out().channels() && residual == null;
-    PreparedLayer prepared = prepare(i, weight, bias, act, !plain);
+    PreparedLayer layer = prepare(i, weight, bias, act, !plain);
+    if (weight == given) {
+      prepared.accept(name + ".weight", layer);
+    }
     Value in = valueOf(node.inputs().get(0));
     Value shortcut = residual;
     int at = offset;
@@ -386,13 +405,13 @@ final class Planner {
             ? new Step(stepName.toString(), reads, List.of(out)) {
               @Override
               void run(Frame f, int n) {
-                prepared.run(f.get(in), n, f.get(out));
+                layer.run(f.get(in), n, f.get(out));
               }
             }
             : new Step(stepName.toString(), reads, List.of(out)) {
               @Override
               void run(Frame f, int n) {
-                prepared.run(
+                layer.run(
                     f.get(in), n, f.get(out), at, total, shortcut == null ? null : f.get(shortcut));
               }
             });
@@ -421,13 +440,14 @@ final class Planner {
     PreparedLayer layer = prepareRaw(i, weight, bias, act);
     if (slice && !writesSlices(layer)) {
       Shape out = nodes.get(i).out();
+      float[] w = layer.rebuildsWeight() ? layer.weight() : weight; // it may hold the array now
       layer =
           PreparedLayer.unfused(
               kernels,
               out.channels(),
               out.height() * out.width(),
               act,
-              prepareRaw(i, weight, bias, Activation.NONE));
+              prepareRaw(i, w, bias, Activation.NONE));
     }
     return layer;
   }
@@ -456,7 +476,10 @@ final class Planner {
               c.groups());
       return kernels.prepareConv2d(g, weight, bias, act);
     }
-    return kernels.prepareLinear(size(in), size(out), weight, bias, act);
+    // Weights told to a listener are the plan's to reuse; see Plan.of.
+    return handedOver
+        ? kernels.prepareLinearHandedOver(size(in), size(out), weight, bias, act)
+        : kernels.prepareLinear(size(in), size(out), weight, bias, act);
   }
 
   private static boolean writesSlices(PreparedLayer layer) {

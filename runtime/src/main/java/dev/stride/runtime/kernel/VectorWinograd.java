@@ -48,8 +48,10 @@ final class VectorWinograd {
    * The layer for {@code w = WinogradMatrices.choose(g)}; when {@link WinogradMatrices#large} has
    * larger tiles for {@code g}, both, each call taking the one with fewer GEMM panel products for
    * its batch (AlexNet's 12 x 12 layers: F(2x2, 3x3) up to batch 2, F(4x4, 3x3) from 3, where its
-   * 12 columns per sample start to fill 48-column panels). The price is a second set of transformed
-   * weights: 4x the layer's weights, on top of F(2x2, 3x3)'s 1.8x.
+   * 12 columns per sample start to fill 48-column panels). The larger tiles' transformed weights,
+   * 4x the layer's weights on top of F(2x2, 3x3)'s 1.8x, are made by the first call that takes
+   * them, so that a model that only ever runs small batches neither holds them nor waits for them
+   * at load.
    */
   static PreparedLayer prepareBest(
       Conv2dGeometry g, WinogradMatrices w, float[] weight, float[] bias, Activation activation) {
@@ -58,7 +60,7 @@ final class VectorWinograd {
     if (large == null) {
       return small;
     }
-    return new BySize(small, new Layer(g, large, weight, bias, activation));
+    return new BySize(small, g, large, weight, bias, activation);
   }
 
   /**
@@ -85,8 +87,41 @@ final class VectorWinograd {
 
   private static final ThreadLocal<Runs> RUNS = ThreadLocal.withInitial(Runs::new);
 
-  /** Two tilings of one layer; see {@link #prepareBest}. */
-  private record BySize(Layer small, Layer large) implements PreparedLayer {
+  /** Two tilings of one layer, the larger made on first use; see {@link #prepareBest}. */
+  private static final class BySize implements PreparedLayer {
+    private final Layer small;
+    private final Conv2dGeometry g;
+    private final WinogradMatrices tiles;
+    private final float[] weight;
+    private final float[] bias;
+    private final Activation activation;
+    private volatile Layer large;
+
+    BySize(
+        Layer small,
+        Conv2dGeometry g,
+        WinogradMatrices tiles,
+        float[] weight,
+        float[] bias,
+        Activation activation) {
+      this.small = small;
+      this.g = g;
+      this.tiles = tiles;
+      this.weight = weight;
+      this.bias = bias == null ? null : bias.clone();
+      this.activation = activation;
+    }
+
+    @Override
+    public boolean rebuildsWeight() {
+      return true;
+    }
+
+    @Override
+    public float[] weight() {
+      return small.weight();
+    }
+
     @Override
     public void run(float[] input, int samples, float[] output) {
       pick(samples).run(input, samples, output);
@@ -105,8 +140,27 @@ final class VectorWinograd {
 
     private Layer pick(int samples) {
       // Larger tiles cost about twice as much per tile to transform: they must save 20%.
-      return large.panelProducts(samples) * 5 < small.panelProducts(samples) * 4 ? large : small;
+      if (panelProducts(g, tiles, samples) * 5 >= small.panelProducts(samples) * 4) {
+        return small;
+      }
+      Layer l = large;
+      if (l == null) {
+        synchronized (this) {
+          l = large;
+          if (l == null) {
+            l = new Layer(g, tiles, weight, bias, activation);
+            large = l;
+          }
+        }
+      }
+      return l;
     }
+  }
+
+  /** GEMM work for a batch of {@code g} in tiles {@code w}: products times 48-column panels. */
+  static long panelProducts(Conv2dGeometry g, WinogradMatrices w, int samples) {
+    long columnsPerSample = (long) ((g.outHeight() + w.m() - 1) / w.m()) * w.rowColumns(g);
+    return (long) w.n() * w.n() * ((samples * columnsPerSample + NR - 1) / NR);
   }
 
   /** The layer for {@code w}, whatever {@link WinogradMatrices#choose} would say (tests). */
@@ -119,6 +173,13 @@ final class VectorWinograd {
     private final Conv2dGeometry g;
     private final Activation activation;
     private final float[] bias;
+
+    /**
+     * The weight as given, kept: the transform does not invert exactly in float, and the larger
+     * tiles of {@link BySize} are made from it.
+     */
+    private final float[] weight;
+
     private final int m;
     private final int n;
     private final int products;
@@ -196,6 +257,7 @@ final class VectorWinograd {
       this.g = g;
       this.activation = activation;
       this.bias = bias == null ? null : bias.clone();
+      this.weight = weight;
       this.m = w.m();
       this.n = w.n();
       this.products = n * n;
@@ -316,6 +378,16 @@ final class VectorWinograd {
     /** GEMM work for a batch: products times 48-column panels. */
     long panelProducts(int samples) {
       return products * (((long) samples * columnsPerSample + NR - 1) / NR);
+    }
+
+    @Override
+    public boolean rebuildsWeight() {
+      return true;
+    }
+
+    @Override
+    public float[] weight() {
+      return java.util.Arrays.copyOf(weight, g.weightSize());
     }
 
     @Override
