@@ -48,19 +48,18 @@ final class VectorWinograd {
    * The layer for {@code w = WinogradMatrices.choose(g)}; when {@link WinogradMatrices#large} has
    * larger tiles for {@code g}, both, each call taking the one with fewer GEMM panel products for
    * its batch (AlexNet's 12 x 12 layers: F(2x2, 3x3) up to batch 2, F(4x4, 3x3) from 3, where its
-   * 12 columns per sample start to fill 48-column panels). The larger tiles' transformed weights,
-   * 4x the layer's weights on top of F(2x2, 3x3)'s 1.8x, are made by the first call that takes
-   * them, so that a model that only ever runs small batches neither holds them nor waits for them
-   * at load.
+   * 12 columns per sample start to fill 48-column panels; with 16-column panels, from batch 1).
+   * Each tiling's transformed weights (F(2x2, 3x3)'s 1.8x the layer's weights, F(4x4, 3x3)'s 4x)
+   * are made by the first call that takes it, so that a model holds only the tilings its batches
+   * use, and its load does not wait for them.
    */
   static PreparedLayer prepareBest(
       Conv2dGeometry g, WinogradMatrices w, float[] weight, float[] bias, Activation activation) {
-    Layer small = new Layer(g, w, weight, bias, activation);
     WinogradMatrices large = WinogradMatrices.large(g);
     if (large == null) {
-      return small;
+      return new Layer(g, w, weight, bias, activation);
     }
-    return new BySize(small, g, large, weight, bias, activation);
+    return new BySize(g, w, large, weight, bias, activation);
   }
 
   /**
@@ -87,26 +86,27 @@ final class VectorWinograd {
 
   private static final ThreadLocal<Runs> RUNS = ThreadLocal.withInitial(Runs::new);
 
-  /** Two tilings of one layer, the larger made on first use; see {@link #prepareBest}. */
+  /** Two tilings of one layer, each made on first use; see {@link #prepareBest}. */
   private static final class BySize implements PreparedLayer {
-    private final Layer small;
     private final Conv2dGeometry g;
-    private final WinogradMatrices tiles;
+    private final WinogradMatrices smallTiles;
+    private final WinogradMatrices largeTiles;
     private final float[] weight;
     private final float[] bias;
     private final Activation activation;
+    private volatile Layer small;
     private volatile Layer large;
 
     BySize(
-        Layer small,
         Conv2dGeometry g,
-        WinogradMatrices tiles,
+        WinogradMatrices smallTiles,
+        WinogradMatrices largeTiles,
         float[] weight,
         float[] bias,
         Activation activation) {
-      this.small = small;
       this.g = g;
-      this.tiles = tiles;
+      this.smallTiles = smallTiles;
+      this.largeTiles = largeTiles;
       this.weight = weight;
       this.bias = bias == null ? null : bias.clone();
       this.activation = activation;
@@ -119,7 +119,7 @@ final class VectorWinograd {
 
     @Override
     public float[] weight() {
-      return small.weight();
+      return java.util.Arrays.copyOf(weight, g.weightSize());
     }
 
     @Override
@@ -140,16 +140,19 @@ final class VectorWinograd {
 
     private Layer pick(int samples) {
       // Larger tiles cost about twice as much per tile to transform: they must save 20%.
-      if (panelProducts(g, tiles, samples) * 5 >= small.panelProducts(samples) * 4) {
-        return small;
-      }
-      Layer l = large;
+      boolean big =
+          panelProducts(g, largeTiles, samples) * 5 < panelProducts(g, smallTiles, samples) * 4;
+      Layer l = big ? large : small;
       if (l == null) {
         synchronized (this) {
-          l = large;
+          l = big ? large : small;
           if (l == null) {
-            l = new Layer(g, tiles, weight, bias, activation);
-            large = l;
+            l = new Layer(g, big ? largeTiles : smallTiles, weight, bias, activation);
+            if (big) {
+              large = l;
+            } else {
+              small = l;
+            }
           }
         }
       }
