@@ -5,8 +5,8 @@
 #
 # Run:   benchmarks/memory.sh [NET] [STEP_MB]       # default AlexNet, 8 MB resolution
 #        SKIP_BUILD=1 benchmarks/memory.sh LeNet 1
-# Needs: JDK 17 and Maven; /usr/bin/python3 with torch (python3-torch) to write the .pt file from
-#        the safetensors one (without it, only safetensors is measured).
+# Needs: JDK 17 and Maven; /usr/bin/python3 to write the .pt file from the safetensors one (with
+#        torch when it has it, else as torch.save's zip layout by the standard library alone).
 # Takes: about 8 JVM runs per format, each a few seconds.
 set -uo pipefail
 
@@ -46,6 +46,60 @@ for name, info in header.items():
     values = np.frombuffer(data[8 + n + a:8 + n + b], dtype="<f4").reshape(info["shape"])
     state[name] = torch.from_numpy(values.copy())
 torch.save(state, sys.argv[2])
+PY
+fi
+if [[ ! -f "$DIR/$base.pt" ]] && "$PYTHON" -c "import zipfile" 2>/dev/null; then
+  # Without torch: the same zip torch.save writes (data.pkl naming torch's rebuild function and
+  # FloatStorage, one stored entry per storage), written by pickle with stand-ins for those names.
+  "$PYTHON" - "$DIR/$base.safetensors" "$DIR/$base.pt" <<'PY'
+import collections, io, json, pickle, struct, sys, types, zipfile
+torch = types.ModuleType("torch")
+utils = types.ModuleType("torch._utils")
+class FloatStorage:
+    pass
+FloatStorage.__module__ = "torch"
+def _rebuild_tensor_v2(*args):
+    pass
+_rebuild_tensor_v2.__module__ = "torch._utils"
+torch.FloatStorage, utils._rebuild_tensor_v2, torch._utils = FloatStorage, _rebuild_tensor_v2, utils
+sys.modules["torch"], sys.modules["torch._utils"] = torch, utils
+class Storage:
+    def __init__(self, key, count):
+        self.key, self.count = key, count
+class Tensor:
+    def __init__(self, storage, shape):
+        self.storage, self.shape = storage, tuple(shape)
+    def __reduce__(self):
+        stride, s = [], 1
+        for d in reversed(self.shape):
+            stride.insert(0, s)
+            s *= d
+        return (_rebuild_tensor_v2,
+                (self.storage, 0, self.shape, tuple(stride), False, collections.OrderedDict()))
+class Pickler(pickle.Pickler):
+    def persistent_id(self, obj):
+        if isinstance(obj, Storage):
+            return ("storage", FloatStorage, obj.key, "cpu", obj.count)
+        return None
+data = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", data[:8])[0]
+header = json.loads(data[8:8 + n])
+state, blobs = collections.OrderedDict(), []
+for name, info in header.items():
+    if name == "__metadata__":
+        continue
+    a, b = info["data_offsets"]
+    key = str(len(blobs))
+    blobs.append((key, data[8 + n + a:8 + n + b]))
+    state[name] = Tensor(Storage(key, (b - a) // 4), info["shape"])
+buffer = io.BytesIO()
+Pickler(buffer, protocol=2).dump(state)
+with zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_STORED) as z:
+    z.writestr("archive/data.pkl", buffer.getvalue())
+    z.writestr("archive/byteorder", "little")
+    for key, blob in blobs:
+        z.writestr("archive/data/" + key, blob)
+    z.writestr("archive/version", "3\n")
 PY
 fi
 [[ -f "$DIR/$base.pt" ]] && files+=("$DIR/$base.pt")

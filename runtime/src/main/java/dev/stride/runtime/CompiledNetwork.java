@@ -6,7 +6,9 @@ import dev.stride.graph.Param;
 import dev.stride.runtime.engine.Plan;
 import dev.stride.runtime.kernel.KernelProvider;
 import dev.stride.runtime.kernel.Kernels;
+import dev.stride.runtime.kernel.PreparedLayer;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * A {@link NetworkDef} with its weights: what a generated {@code <Spec>Model} delegates to.
@@ -26,6 +30,14 @@ import java.util.SplittableRandom;
  * {@code Add} (and the activation after it) fused there instead; a layer that feeds a {@code
  * Concat} writes its slice of the Concat's output; activations live in per-thread buffers assigned
  * by liveness. {@link #tensors()} and {@link #save} still give PyTorch's tensors as loaded.
+ *
+ * <p>Each weight is held once. A layer whose prepared form gives its weight back bit for bit
+ * ({@link PreparedLayer#rebuildsWeight}: the packed GEMM panels, which only move values, and the
+ * Winograd layers, which keep the weight they transform) holds the only copy, and {@link
+ * #tensors()} rebuilds PyTorch's layout from it when asked; the original array is let go as soon as
+ * its layer is prepared, and a safetensors file is read one tensor at a time as the layers ask for
+ * them. Biases, BatchNorm's tensors and the weight of a layer that a BatchNorm was folded into
+ * (folding does not invert exactly in float) stay as loaded.
  *
  * <p>Immutable after construction; {@link #forward} is safe to call from several threads at once:
  * the weights are never written after construction, and each thread runs in activation buffers of
@@ -45,18 +57,77 @@ public final class CompiledNetwork implements Model {
   static final int MIN_CHUNK = Plan.MIN_CHUNK;
 
   private final NetworkDef network;
-  private final Map<String, Tensor> tensors; // table order; the arrays are never handed out
+  private final Map<String, int[]> shapes; // every tensor, in table order
+  private final Map<String, float[]> kept; // the tensors no layer holds; never handed out
+  private final Map<String, PreparedLayer> holders; // the layer holding each other weight
   private final Kernels kernels;
   private final boolean fuse; // false only for tests, which compare against the plain plan
   private final Plan plan;
 
+  /** Where the tensors come from while the network is planned. */
+  @FunctionalInterface
+  private interface Source {
+    /**
+     * The values of tensor {@code name}, checked against the table, in a new array or one the
+     * source gives up: the network may keep it.
+     */
+    float[] take(String name) throws IOException;
+  }
+
   private CompiledNetwork(
-      NetworkDef network, Map<String, Tensor> tensors, Kernels kernels, boolean fuse) {
+      NetworkDef network, Map<String, int[]> shapes, Source source, Kernels kernels, boolean fuse)
+      throws IOException {
     this.network = network;
-    this.tensors = tensors;
+    this.shapes = shapes;
     this.kernels = kernels;
     this.fuse = fuse;
-    this.plan = Plan.of(network.graph(), name -> data(tensors, name), kernels, fuse);
+    Map<String, float[]> held = new LinkedHashMap<>();
+    Map<String, PreparedLayer> layers = new LinkedHashMap<>();
+    Function<String, float[]> weights =
+        name -> {
+          if (!shapes.containsKey(name)) {
+            return null; // an absent bias
+          }
+          PreparedLayer holder = layers.get(name);
+          if (holder != null) {
+            return holder.weight();
+          }
+          float[] data = held.get(name);
+          if (data == null) {
+            try {
+              data = source.take(name);
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+            held.put(name, data);
+          }
+          return data;
+        };
+    BiConsumer<String, PreparedLayer> prepared =
+        (name, layer) -> {
+          if (layer.rebuildsWeight() && held.remove(name) != null) {
+            layers.put(name, layer);
+          }
+        };
+    try {
+      this.plan = Plan.of(network.graph(), weights, prepared, kernels, fuse);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    }
+    Map<String, float[]> rest = new LinkedHashMap<>();
+    for (String name : shapes.keySet()) {
+      if (!layers.containsKey(name)) {
+        float[] data = held.get(name);
+        rest.put(name, data != null ? data : source.take(name));
+      }
+    }
+    this.kept = Collections.unmodifiableMap(rest);
+    this.holders = Collections.unmodifiableMap(layers);
+  }
+
+  /** {@code tensors}' arrays, each let go by the map as the network takes it. */
+  private static Source from(Map<String, Tensor> tensors) {
+    return name -> tensors.remove(name).data();
   }
 
   /** Weights drawn from PyTorch's default initialisation distributions, reproducible per seed. */
@@ -76,7 +147,11 @@ public final class CompiledNetwork implements Model {
         tensors.put(path + "." + p.suffix(), t);
       }
     }
-    return build(network, tensors, KernelProvider.kernels());
+    try {
+      return build(network, expected, from(tensors), KernelProvider.kernels());
+    } catch (IOException e) {
+      throw new AssertionError("weights made in memory cannot fail to read", e);
+    }
   }
 
   private static Tensor uniform(SplittableRandom random, int[] shape, double bound) {
@@ -121,7 +196,9 @@ public final class CompiledNetwork implements Model {
         && WeightsFile.detect(path) == WeightsFile.Format.SAFETENSORS) {
       return loadSafetensors(network, path);
     }
-    return fromTensors(network, WeightsFile.read(path, network, names));
+    Map<String, Tensor> tensors = WeightsFile.read(path, network, names);
+    Map<String, int[]> expected = checked(network, tensors, path.toString());
+    return build(network, expected, from(tensors), KernelProvider.kernels());
   }
 
   private static CompiledNetwork loadSafetensors(NetworkDef network, Path path) throws IOException {
@@ -134,10 +211,20 @@ public final class CompiledNetwork implements Model {
       dtypes.put(e.name(), e.dtype());
     }
     checkFits(network, expected, shapes, dtypes, path.toString());
-    Map<String, Tensor> read = Safetensors.read(path, expected::containsKey);
-    // Checked again: the file may have changed since its header was read.
-    checkFits(network, expected, shapesOf(read), null, path.toString());
-    return build(network, inOrder(expected, read), KernelProvider.kernels());
+    try (Safetensors.Reader reader = new Safetensors.Reader(path)) {
+      // Its own header, checked again: the file may have changed since it was first read.
+      Map<String, Safetensors.Entry> entries = new LinkedHashMap<>();
+      Map<String, int[]> found = new LinkedHashMap<>();
+      Map<String, String> foundTypes = new LinkedHashMap<>();
+      for (Safetensors.Entry e : reader.header().entries()) {
+        entries.put(e.name(), e);
+        found.put(e.name(), e.shape());
+        foundTypes.put(e.name(), e.dtype());
+      }
+      checkFits(network, expected, found, foundTypes, path.toString());
+      return build(
+          network, expected, name -> reader.read(entries.get(name)), KernelProvider.kernels());
+    }
   }
 
   /**
@@ -148,6 +235,14 @@ public final class CompiledNetwork implements Model {
    */
   public static CompiledNetwork fromTensors(NetworkDef network, Map<String, Tensor> tensors)
       throws IOException {
+    Map<String, int[]> expected = checked(network, tensors, "the given tensors");
+    return build(
+        network, expected, name -> tensors.get(name).data().clone(), KernelProvider.kernels());
+  }
+
+  /** The table's shapes, after checking that {@code tensors} fit them. */
+  private static Map<String, int[]> checked(
+      NetworkDef network, Map<String, Tensor> tensors, String source) throws IOException {
     Map<String, int[]> expected = expectedShapes(network);
     Map<String, int[]> shapes = new LinkedHashMap<>();
     for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
@@ -156,26 +251,34 @@ public final class CompiledNetwork implements Model {
       }
       shapes.put(e.getKey(), e.getValue().shape());
     }
-    checkFits(network, expected, shapes, null, "the given tensors");
-    Map<String, Tensor> copies = new LinkedHashMap<>();
-    for (String name : expected.keySet()) {
-      Tensor t = tensors.get(name);
-      copies.put(name, new Tensor(t.shape().clone(), t.data().clone()));
-    }
-    return build(network, copies, KernelProvider.kernels());
+    checkFits(network, expected, shapes, null, source);
+    return expected;
   }
 
   /**
    * The same weights run by other kernels, e.g. to compare implementations; the network is planned
-   * (and its weights prepared) again for them.
+   * (and its weights prepared) again for them, from weights rebuilt one at a time.
    */
   public CompiledNetwork withKernels(Kernels kernels) {
-    return new CompiledNetwork(network, tensors, Objects.requireNonNull(kernels, "kernels"), fuse);
+    return replan(Objects.requireNonNull(kernels, "kernels"), fuse);
   }
 
   /** The same weights and kernels, one step per layer: nothing folded or fused (for tests). */
   CompiledNetwork unfused() {
-    return new CompiledNetwork(network, tensors, kernels, false);
+    return replan(kernels, false);
+  }
+
+  private CompiledNetwork replan(Kernels kernels, boolean fuse) {
+    try {
+      return new CompiledNetwork(network, shapes, this::copy, kernels, fuse);
+    } catch (IOException e) {
+      throw new AssertionError("weights held in memory cannot fail to read", e);
+    }
+  }
+
+  /** The names of the tensors held as loaded, beside the layers' own copies (for tests). */
+  java.util.Set<String> keptTensors() {
+    return kept.keySet();
   }
 
   /** The planned steps, named after their layers, e.g. {@code conv1+bn1+relu1} (for tests). */
@@ -199,8 +302,14 @@ public final class CompiledNetwork implements Model {
    */
   public Map<String, Tensor> tensors() {
     Map<String, Tensor> copy = new LinkedHashMap<>();
-    tensors.forEach((name, t) -> copy.put(name, new Tensor(t.shape().clone(), t.data().clone())));
+    shapes.forEach((name, shape) -> copy.put(name, new Tensor(shape.clone(), copy(name))));
     return copy;
+  }
+
+  /** Tensor {@code name}'s values in PyTorch's layout, in a new array. */
+  private float[] copy(String name) {
+    float[] data = kept.get(name);
+    return data != null ? data.clone() : holders.get(name).weight();
   }
 
   @Override
@@ -291,7 +400,14 @@ public final class CompiledNetwork implements Model {
 
   @Override
   public void save(Path path) throws IOException {
-    Safetensors.write(path, tensors);
+    // One tensor at a time, so that saving needs no second copy of the whole network.
+    Safetensors.write(
+        path,
+        shapes,
+        name -> {
+          float[] data = kept.get(name);
+          return data != null ? data : holders.get(name).weight();
+        });
   }
 
   @Override
@@ -304,7 +420,7 @@ public final class CompiledNetwork implements Model {
     return "CompiledNetwork["
         + network.name()
         + ", "
-        + tensors.size()
+        + shapes.size()
         + " tensors, "
         + kernels.name()
         + " kernels]";
@@ -423,20 +539,6 @@ public final class CompiledNetwork implements Model {
     return false;
   }
 
-  private static Map<String, int[]> shapesOf(Map<String, Tensor> tensors) {
-    Map<String, int[]> shapes = new LinkedHashMap<>();
-    tensors.forEach((name, t) -> shapes.put(name, t.shape()));
-    return shapes;
-  }
-
-  private static Map<String, Tensor> inOrder(Map<String, int[]> expected, Map<String, Tensor> all) {
-    Map<String, Tensor> ordered = new LinkedHashMap<>();
-    for (String name : expected.keySet()) {
-      ordered.put(name, all.get(name));
-    }
-    return ordered;
-  }
-
   private static int count(int[] shape) {
     int n = 1;
     for (int d : shape) {
@@ -447,12 +549,8 @@ public final class CompiledNetwork implements Model {
 
   /** Builds the network over tensors already checked against the graph. */
   private static CompiledNetwork build(
-      NetworkDef network, Map<String, Tensor> tensors, Kernels kernels) {
-    return new CompiledNetwork(network, Collections.unmodifiableMap(tensors), kernels, true);
-  }
-
-  private static float[] data(Map<String, Tensor> tensors, String name) {
-    Tensor t = tensors.get(name);
-    return t == null ? null : t.data();
+      NetworkDef network, Map<String, int[]> shapes, Source source, Kernels kernels)
+      throws IOException {
+    return new CompiledNetwork(network, Collections.unmodifiableMap(shapes), source, kernels, true);
   }
 }

@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -197,38 +198,71 @@ public final class Safetensors {
    * others are skipped whatever their dtype.
    */
   public static Map<String, Tensor> read(Path path, Predicate<String> include) throws IOException {
-    try (FileChannel channel = open(path)) {
-      Header header = readHeader(channel, path);
+    try (Reader reader = new Reader(path)) {
       Map<String, Tensor> tensors = new LinkedHashMap<>();
-      ByteBuffer buffer = null;
-      for (Entry e : header.entries()) {
-        if (!include.test(e.name())) {
-          continue;
+      for (Entry e : reader.header().entries()) {
+        if (include.test(e.name())) {
+          tensors.put(e.name(), new Tensor(e.shape(), reader.read(e)));
         }
-        DType type = DType.named(e.dtype());
-        if (type == null || !type.isReadable()) {
-          throw fail(
-              path,
-              "tensor '"
-                  + e.name()
-                  + "' has dtype "
-                  + e.dtype()
-                  + ", which is not supported; expected F32, F16, BF16 or F64");
-        }
-        long count = e.count();
-        if (count > MAX_VALUES) {
-          throw fail(
-              path,
-              "tensor '" + e.name() + "' has " + count + " values, more than a Java array holds");
-        }
-        if (buffer == null) {
-          buffer = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        }
-        float[] data = new float[(int) count];
-        readData(channel, path, e, type, header.dataStart(), buffer, data);
-        tensors.put(e.name(), new Tensor(e.shape(), data));
       }
       return tensors;
+    }
+  }
+
+  /**
+   * An open file whose tensors are read one at a time, when asked for: a model built from it holds
+   * no more of the file at once than the tensor it is preparing.
+   */
+  static final class Reader implements java.io.Closeable {
+    private final Path path;
+    private final FileChannel channel;
+    private final Header header;
+    private ByteBuffer buffer;
+
+    Reader(Path path) throws IOException {
+      this.path = path;
+      this.channel = open(path);
+      try {
+        this.header = readHeader(channel, path);
+      } catch (IOException | RuntimeException e) {
+        channel.close();
+        throw e;
+      }
+    }
+
+    Header header() {
+      return header;
+    }
+
+    /** One tensor's values, converted to float32. */
+    float[] read(Entry e) throws IOException {
+      DType type = DType.named(e.dtype());
+      if (type == null || !type.isReadable()) {
+        throw fail(
+            path,
+            "tensor '"
+                + e.name()
+                + "' has dtype "
+                + e.dtype()
+                + ", which is not supported; expected F32, F16, BF16 or F64");
+      }
+      long count = e.count();
+      if (count > MAX_VALUES) {
+        throw fail(
+            path,
+            "tensor '" + e.name() + "' has " + count + " values, more than a Java array holds");
+      }
+      if (buffer == null) {
+        buffer = ByteBuffer.allocate(CHUNK_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+      }
+      float[] data = new float[(int) count];
+      readData(channel, path, e, type, header.dataStart(), buffer, data);
+      return data;
+    }
+
+    @Override
+    public void close() throws IOException {
+      channel.close();
     }
   }
 
@@ -583,20 +617,30 @@ public final class Safetensors {
    * complete or not at all where the file system can move atomically.
    */
   public static void write(Path path, Map<String, Tensor> tensors) throws IOException {
+    Map<String, int[]> shapes = new LinkedHashMap<>();
+    tensors.forEach((name, t) -> shapes.put(name, t.shape()));
+    write(path, shapes, name -> tensors.get(name).data());
+  }
+
+  /**
+   * As {@link #write(Path, Map)}, for the tensors {@code shapes} names, in its order, each asked of
+   * {@code data} only when it is written (so a model can rebuild one tensor at a time).
+   */
+  static void write(Path path, Map<String, int[]> shapes, Function<String, float[]> data)
+      throws IOException {
     StringBuilder json = new StringBuilder("{");
     long offset = 0;
-    for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+    for (Map.Entry<String, int[]> e : shapes.entrySet()) {
       if (e.getKey().equals(METADATA_KEY)) {
         throw new IOException("a tensor cannot be named " + METADATA_KEY);
       }
       if (json.length() > 1) {
         json.append(',');
       }
-      Tensor t = e.getValue();
-      long end = offset + 4L * t.size();
+      int[] shape = e.getValue();
+      long end = offset + 4L * count(shape);
       appendString(json, e.getKey());
       json.append(":{\"dtype\":\"F32\",\"shape\":[");
-      int[] shape = t.shape();
       for (int i = 0; i < shape.length; i++) {
         json.append(i == 0 ? "" : ",").append(shape[i]);
       }
@@ -619,12 +663,20 @@ public final class Safetensors {
         buffer.putLong(header.length);
         writeFully(channel, buffer.flip());
         writeFully(channel, ByteBuffer.wrap(header));
-        for (Tensor t : tensors.values()) {
-          float[] data = t.data();
-          for (int from = 0; from < data.length; from += CHUNK_BYTES / 4) {
-            int count = Math.min(CHUNK_BYTES / 4, data.length - from);
+        for (String name : shapes.keySet()) {
+          float[] values = data.apply(name);
+          if (values.length != count(shapes.get(name))) {
+            throw new IOException(
+                "tensor '"
+                    + name
+                    + "' has "
+                    + values.length
+                    + " values, its shape holds more or fewer");
+          }
+          for (int from = 0; from < values.length; from += CHUNK_BYTES / 4) {
+            int count = Math.min(CHUNK_BYTES / 4, values.length - from);
             buffer.clear();
-            buffer.asFloatBuffer().put(data, from, count);
+            buffer.asFloatBuffer().put(values, from, count);
             buffer.limit(count * 4);
             writeFully(channel, buffer);
           }
@@ -678,6 +730,14 @@ public final class Safetensors {
       }
       return temp;
     }
+  }
+
+  private static long count(int[] shape) {
+    long n = 1;
+    for (int d : shape) {
+      n *= d;
+    }
+    return n;
   }
 
   private static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {

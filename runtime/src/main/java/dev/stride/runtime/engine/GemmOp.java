@@ -31,6 +31,7 @@ abstract class GemmOp extends Op {
     Value residual = null;
     int cur = i;
     List<List<Integer>> taken = new ArrayList<>();
+    float[] given = weight;
     if (p.fuse()) {
       List<Integer> path = p.follow(cur, false);
       float[][] folded =
@@ -91,6 +92,9 @@ abstract class GemmOp extends Op {
     }
     boolean plain = offset == 0 && outChannels == node.out().channels() && residual == null;
     PreparedLayer prepared = prepareFused(p, i, weight, bias, act, !plain);
+    if (weight == given) {
+      p.prepared(name + ".weight", prepared);
+    }
     Value in = p.valueOf(node.inputs().get(0));
     Value shortcut = residual;
     int at = offset;
@@ -129,13 +133,14 @@ abstract class GemmOp extends Op {
     PreparedLayer layer = prepare(p, i, weight, bias, act);
     if (slice && !writesSlices(layer)) {
       Shape out = p.node(i).out();
+      float[] w = layer.rebuildsWeight() ? layer.weight() : weight; // it may hold the array now
       layer =
           PreparedLayer.unfused(
               p.kernels(),
               out.channels(),
               out.height() * out.width(),
               act,
-              prepare(p, i, weight, bias, Activation.NONE));
+              prepare(p, i, w, bias, Activation.NONE));
     }
     return layer;
   }

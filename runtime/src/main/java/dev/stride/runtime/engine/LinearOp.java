@@ -7,8 +7,11 @@ import dev.stride.runtime.kernel.PreparedLayer;
 final class LinearOp extends GemmOp {
   @Override
   PreparedLayer prepare(Planner p, int i, float[] weight, float[] bias, Activation activation) {
-    return p.kernels()
-        .prepareLinear(
-            Planner.size(p.inShape(i)), Planner.size(p.node(i).out()), weight, bias, activation);
+    int in = Planner.size(p.inShape(i));
+    int out = Planner.size(p.node(i).out());
+    // Weights handed over are the plan's to reuse; see Plan.of.
+    return p.handedOver()
+        ? p.kernels().prepareLinearHandedOver(in, out, weight, bias, activation)
+        : p.kernels().prepareLinear(in, out, weight, bias, activation);
   }
 }

@@ -4,8 +4,10 @@ import dev.stride.graph.Graph;
 import dev.stride.graph.Node;
 import dev.stride.runtime.kernel.Kernels;
 import dev.stride.runtime.kernel.Parallel;
+import dev.stride.runtime.kernel.PreparedLayer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -67,7 +69,23 @@ public final class Plan {
    */
   public static Plan of(
       Graph graph, Function<String, float[]> weights, Kernels kernels, boolean fuse) {
-    return Planner.plan(graph, weights, kernels, fuse);
+    return Planner.plan(graph, weights, null, kernels, fuse);
+  }
+
+  /**
+   * As {@link #of(Graph, Function, Kernels, boolean)}, with the arrays handed over, telling {@code
+   * prepared} each convolution or linear layer as soon as it is prepared from its weight unchanged
+   * (nothing folded into it), by the weight's key. A layer that {@link PreparedLayer#rebuildsWeight
+   * rebuilds its weight} holds it from then on, possibly in the very array it was given: the caller
+   * drops its own reference and reads the weight from the layer.
+   */
+  public static Plan of(
+      Graph graph,
+      Function<String, float[]> weights,
+      BiConsumer<String, PreparedLayer> prepared,
+      Kernels kernels,
+      boolean fuse) {
+    return Planner.plan(graph, weights, prepared, kernels, fuse);
   }
 
   /** The steps, named after their nodes, e.g. {@code conv1+bn1+relu1}. */

@@ -5,10 +5,12 @@ import dev.stride.graph.Node;
 import dev.stride.graph.Shape;
 import dev.stride.runtime.kernel.Kernels;
 import dev.stride.runtime.kernel.Pool2dGeometry;
+import dev.stride.runtime.kernel.PreparedLayer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -36,6 +38,8 @@ final class Planner {
   private final Graph graph;
   private final List<Node> nodes;
   private final Function<String, float[]> weights;
+  private final BiConsumer<String, PreparedLayer> prepared;
+  private final boolean handedOver;
   private final Kernels kernels;
   private final boolean fuse;
   private final List<List<Integer>> consumers = new ArrayList<>();
@@ -48,10 +52,17 @@ final class Planner {
   private final Map<Integer, boolean[]> writtenSlices = new HashMap<>();
   private final List<Step> steps = new ArrayList<>();
 
-  private Planner(Graph graph, Function<String, float[]> weights, Kernels kernels, boolean fuse) {
+  private Planner(
+      Graph graph,
+      Function<String, float[]> weights,
+      BiConsumer<String, PreparedLayer> prepared,
+      Kernels kernels,
+      boolean fuse) {
     this.graph = graph;
     this.nodes = graph.nodes();
     this.weights = weights;
+    this.prepared = prepared == null ? (key, layer) -> {} : prepared;
+    this.handedOver = prepared != null;
     this.kernels = kernels;
     this.fuse = fuse;
     for (int i = 0; i < nodes.size(); i++) {
@@ -85,8 +96,13 @@ final class Planner {
    * The plan for {@code graph} on {@code kernels}, reading each tensor by its key ({@code
    * conv1.weight}; null for an absent bias) in PyTorch's layout; the arrays are not modified.
    */
-  static Plan plan(Graph graph, Function<String, float[]> weights, Kernels kernels, boolean fuse) {
-    return new Planner(graph, weights, kernels, fuse).build();
+  static Plan plan(
+      Graph graph,
+      Function<String, float[]> weights,
+      BiConsumer<String, PreparedLayer> prepared,
+      Kernels kernels,
+      boolean fuse) {
+    return new Planner(graph, weights, prepared, kernels, fuse).build();
   }
 
   private Plan build() {
@@ -128,6 +144,22 @@ final class Planner {
   /** The tensor {@code key} ({@code conv1.weight}) in PyTorch's layout; null for an absent bias. */
   float[] weight(String key) {
     return weights.apply(key);
+  }
+
+  /**
+   * Tells the caller of {@link Plan#of(Graph, Function, BiConsumer, Kernels, boolean)} that {@code
+   * layer} was prepared from the tensor {@code key} unchanged, so it may hold that array from now
+   * on.
+   */
+  void prepared(String key, PreparedLayer layer) {
+    prepared.accept(key, layer);
+  }
+
+  /**
+   * Whether the weight arrays are handed over: a layer may keep and reuse the array it is given.
+   */
+  boolean handedOver() {
+    return handedOver;
   }
 
   /** Makes {@code v} node {@code i}'s value. */

@@ -129,4 +129,15 @@ public interface Kernels {
         activation,
         (input, n, output) -> linear(input, n, inFeatures, weight, bias, outFeatures, output));
   }
+
+  /**
+   * As {@link #prepareLinear}, with {@code weight} handed over: a layer that {@link
+   * PreparedLayer#rebuildsWeight rebuilds its weight} may reuse the array for its own layout, so
+   * the caller must not read it again then. A large layer is so never held twice while it is
+   * prepared. The default prepares as {@link #prepareLinear}.
+   */
+  default PreparedLayer prepareLinearHandedOver(
+      int inFeatures, int outFeatures, float[] weight, float[] bias, Activation activation) {
+    return prepareLinear(inFeatures, outFeatures, weight, bias, activation);
+  }
 }

@@ -39,6 +39,23 @@ public interface PreparedLayer {
   }
 
   /**
+   * Whether {@link #weight} gives back, bit for bit, the weight this layer was prepared from, so
+   * that the caller need not keep its own copy beside the layer's (one copy of each weight).
+   */
+  default boolean rebuildsWeight() {
+    return false;
+  }
+
+  /**
+   * The weight this layer was prepared from, in PyTorch's layout ({@code (OC, C/g, KH, KW)} or
+   * {@code (OF, F)}), as a new array rebuilt from the layer's own copy when {@link
+   * #rebuildsWeight}; null otherwise.
+   */
+  default float[] weight() {
+    return null;
+  }
+
+  /**
    * A layer from {@code plain}, which computes {@code (N, OC, spatial)} without activation, that
    * applies {@code activation} with {@code kernels}; its slice/residual {@link #run(float[], int,
    * float[], int, int, float[]) run} goes through a scratch array: correct, but a pass more than a

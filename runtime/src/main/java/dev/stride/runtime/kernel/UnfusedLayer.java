@@ -25,6 +25,16 @@ final class UnfusedLayer implements PreparedLayer {
     activation.apply(kernels, output, n * outChannels * spatial);
   }
 
+  @Override
+  public boolean rebuildsWeight() {
+    return plain.rebuildsWeight();
+  }
+
+  @Override
+  public float[] weight() {
+    return plain.weight();
+  }
+
   // input (N, ...) -> output (N, outChannels, spatial) at channels [offset, offset + OC)
   @Override
   public void run(

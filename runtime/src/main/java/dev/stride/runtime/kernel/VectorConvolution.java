@@ -209,6 +209,22 @@ final class VectorConvolution {
     }
 
     @Override
+    public boolean rebuildsWeight() {
+      return true;
+    }
+
+    // packed (groups x panels of MR rows, k-major) -> weight (OC, C/g, KH, KW)
+    @Override
+    public float[] weight() {
+      float[] weight = new float[g.weightSize()];
+      for (int gr = 0; gr < groups; gr++) {
+        VectorGemm.unpackRowPanels(
+            packed, gr * panels * MR * k, outPerGroup, k, weight, gr * outPerGroup * k);
+      }
+      return weight;
+    }
+
+    @Override
     public void run(
         float[] input,
         int n,

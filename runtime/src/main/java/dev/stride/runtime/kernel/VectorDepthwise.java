@@ -168,6 +168,16 @@ final class VectorDepthwise {
     }
 
     @Override
+    public boolean rebuildsWeight() {
+      return true;
+    }
+
+    @Override
+    public float[] weight() {
+      return weight.clone();
+    }
+
+    @Override
     public void run(
         float[] input,
         int n,

@@ -1142,6 +1142,21 @@ final class VectorGemm {
   }
 
   /**
+   * The inverse of {@link #packRowPanels}: {@code rows} rows of {@code k} values back from the
+   * panels at {@code src[srcOff]} into {@code dst[dstOff]}, row-major; the padding rows are
+   * skipped. Packing only moves values, so the rows come back bit for bit.
+   */
+  static void unpackRowPanels(float[] src, int srcOff, int rows, int k, float[] dst, int dstOff) {
+    for (int row = 0; row < rows; row++) {
+      int base = srcOff + row / MR * k * MR + row % MR;
+      int d = dstOff + row * k;
+      for (int kk = 0; kk < k; kk++) {
+        dst[d + kk] = src[base + kk * MR];
+      }
+    }
+  }
+
+  /**
    * Writes {@code activation(src[srcOff + i] + bias)} to {@code dst[dstOff + i]} for {@code i <
    * len}: the convolution's fused output pass.
    *

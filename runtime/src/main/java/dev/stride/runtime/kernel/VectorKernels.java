@@ -114,6 +114,12 @@ public final class VectorKernels implements Kernels {
     return VectorLinear.prepare(inFeatures, outFeatures, weight, bias, activation);
   }
 
+  @Override
+  public PreparedLayer prepareLinearHandedOver(
+      int inFeatures, int outFeatures, float[] weight, float[] bias, Activation activation) {
+    return VectorLinear.prepareInPlace(inFeatures, outFeatures, weight, bias, activation);
+  }
+
   // ---- elementwise ----
 
   // x (L) -> x (L)

@@ -43,7 +43,16 @@ final class VectorLinear {
    */
   static PreparedLayer prepare(
       int inFeatures, int outFeatures, float[] weight, float[] bias, Activation activation) {
-    return new Layer(inFeatures, outFeatures, weight, bias, activation);
+    return new Layer(inFeatures, outFeatures, weight, bias, activation, false);
+  }
+
+  /**
+   * As {@link #prepare}, packing into {@code weight}'s own array where the packed layout has its
+   * size (whole tiles of output features), so that no second copy of a large layer is ever held.
+   */
+  static PreparedLayer prepareInPlace(
+      int inFeatures, int outFeatures, float[] weight, float[] bias, Activation activation) {
+    return new Layer(inFeatures, outFeatures, weight, bias, activation, true);
   }
 
   private static final class Layer implements PreparedLayer {
@@ -64,7 +73,13 @@ final class VectorLinear {
      */
     private final Activation tileActivation;
 
-    Layer(int inFeatures, int outFeatures, float[] weight, float[] bias, Activation activation) {
+    Layer(
+        int inFeatures,
+        int outFeatures,
+        float[] weight,
+        float[] bias,
+        Activation activation,
+        boolean inPlace) {
       Geometry.positive("inFeatures", inFeatures);
       Geometry.positive("outFeatures", outFeatures);
       this.f = inFeatures;
@@ -76,7 +91,13 @@ final class VectorLinear {
       this.kc = (f + kBlocks - 1) / kBlocks;
       // bias padded to whole tiles so the output pass can read it with full vectors
       this.bias = bias == null ? null : java.util.Arrays.copyOf(bias, tiles * NR);
-      this.packed = new float[Math.multiplyExact(tiles * NR, f)];
+      int size = Math.multiplyExact(tiles * NR, f);
+      if (inPlace && weight.length == size) {
+        this.packed = weight;
+        packInPlace();
+        return;
+      }
+      this.packed = new float[size];
       for (int t = 0; t < tiles; t++) {
         int base = t * NR * f;
         for (int j = 0; j < NR && t * NR + j < of; j++) {
@@ -91,6 +112,43 @@ final class VectorLinear {
     @Override
     public void run(float[] input, int n, float[] output) {
       run(input, n, output, 0, of, null);
+    }
+
+    /**
+     * Tile {@code t}'s {@code NR} rows are the same {@code NR * f} floats of the array before and
+     * after packing, (NR, f) row-major before and (f, NR) after: each is transposed through a
+     * scratch copy of one tile.
+     */
+    private void packInPlace() {
+      float[] tile = new float[NR * f];
+      for (int t = 0; t < tiles; t++) {
+        int base = t * NR * f;
+        System.arraycopy(packed, base, tile, 0, NR * f);
+        for (int j = 0; j < NR; j++) {
+          for (int k = 0; k < f; k++) {
+            packed[base + k * NR + j] = tile[j * f + k];
+          }
+        }
+      }
+    }
+
+    @Override
+    public boolean rebuildsWeight() {
+      return true;
+    }
+
+    // packed (tiles of NR features, k-major) -> weight (OF, F): the constructor's loop reversed
+    @Override
+    public float[] weight() {
+      float[] weight = new float[Math.multiplyExact(of, f)];
+      for (int o = 0; o < of; o++) {
+        int base = o / NR * NR * f + o % NR;
+        int row = o * f;
+        for (int k = 0; k < f; k++) {
+          weight[row + k] = packed[base + k * NR];
+        }
+      }
+      return weight;
     }
 
     @Override

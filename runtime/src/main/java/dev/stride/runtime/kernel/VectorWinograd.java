@@ -48,17 +48,18 @@ final class VectorWinograd {
    * The layer for {@code w = WinogradMatrices.choose(g)}; when {@link WinogradMatrices#large} has
    * larger tiles for {@code g}, both, each call taking the one with fewer GEMM panel products for
    * its batch (AlexNet's 12 x 12 layers: F(2x2, 3x3) up to batch 2, F(4x4, 3x3) from 3, where its
-   * 12 columns per sample start to fill 48-column panels). The price is a second set of transformed
-   * weights: 4x the layer's weights, on top of F(2x2, 3x3)'s 1.8x.
+   * 12 columns per sample start to fill 48-column panels; with 16-column panels, from batch 1).
+   * Each tiling's transformed weights (F(2x2, 3x3)'s 1.8x the layer's weights, F(4x4, 3x3)'s 4x)
+   * are made by the first call that takes it, so that a model holds only the tilings its batches
+   * use, and its load does not wait for them.
    */
   static PreparedLayer prepareBest(
       Conv2dGeometry g, WinogradMatrices w, float[] weight, float[] bias, Activation activation) {
-    Layer small = new Layer(g, w, weight, bias, activation);
     WinogradMatrices large = WinogradMatrices.large(g);
     if (large == null) {
-      return small;
+      return new Layer(g, w, weight, bias, activation);
     }
-    return new BySize(small, new Layer(g, large, weight, bias, activation));
+    return new BySize(g, w, large, weight, bias, activation);
   }
 
   /**
@@ -85,8 +86,42 @@ final class VectorWinograd {
 
   private static final ThreadLocal<Runs> RUNS = ThreadLocal.withInitial(Runs::new);
 
-  /** Two tilings of one layer; see {@link #prepareBest}. */
-  private record BySize(Layer small, Layer large) implements PreparedLayer {
+  /** Two tilings of one layer, each made on first use; see {@link #prepareBest}. */
+  private static final class BySize implements PreparedLayer {
+    private final Conv2dGeometry g;
+    private final WinogradMatrices smallTiles;
+    private final WinogradMatrices largeTiles;
+    private final float[] weight;
+    private final float[] bias;
+    private final Activation activation;
+    private volatile Layer small;
+    private volatile Layer large;
+
+    BySize(
+        Conv2dGeometry g,
+        WinogradMatrices smallTiles,
+        WinogradMatrices largeTiles,
+        float[] weight,
+        float[] bias,
+        Activation activation) {
+      this.g = g;
+      this.smallTiles = smallTiles;
+      this.largeTiles = largeTiles;
+      this.weight = weight;
+      this.bias = bias == null ? null : bias.clone();
+      this.activation = activation;
+    }
+
+    @Override
+    public boolean rebuildsWeight() {
+      return true;
+    }
+
+    @Override
+    public float[] weight() {
+      return java.util.Arrays.copyOf(weight, g.weightSize());
+    }
+
     @Override
     public void run(float[] input, int samples, float[] output) {
       pick(samples).run(input, samples, output);
@@ -105,8 +140,30 @@ final class VectorWinograd {
 
     private Layer pick(int samples) {
       // Larger tiles cost about twice as much per tile to transform: they must save 20%.
-      return large.panelProducts(samples) * 5 < small.panelProducts(samples) * 4 ? large : small;
+      boolean big =
+          panelProducts(g, largeTiles, samples) * 5 < panelProducts(g, smallTiles, samples) * 4;
+      Layer l = big ? large : small;
+      if (l == null) {
+        synchronized (this) {
+          l = big ? large : small;
+          if (l == null) {
+            l = new Layer(g, big ? largeTiles : smallTiles, weight, bias, activation);
+            if (big) {
+              large = l;
+            } else {
+              small = l;
+            }
+          }
+        }
+      }
+      return l;
     }
+  }
+
+  /** GEMM work for a batch of {@code g} in tiles {@code w}: products times 48-column panels. */
+  static long panelProducts(Conv2dGeometry g, WinogradMatrices w, int samples) {
+    long columnsPerSample = (long) ((g.outHeight() + w.m() - 1) / w.m()) * w.rowColumns(g);
+    return (long) w.n() * w.n() * ((samples * columnsPerSample + NR - 1) / NR);
   }
 
   /** The layer for {@code w}, whatever {@link WinogradMatrices#choose} would say (tests). */
@@ -119,6 +176,13 @@ final class VectorWinograd {
     private final Conv2dGeometry g;
     private final Activation activation;
     private final float[] bias;
+
+    /**
+     * The weight as given, kept: the transform does not invert exactly in float, and the larger
+     * tiles of {@link BySize} are made from it.
+     */
+    private final float[] weight;
+
     private final int m;
     private final int n;
     private final int products;
@@ -196,6 +260,7 @@ final class VectorWinograd {
       this.g = g;
       this.activation = activation;
       this.bias = bias == null ? null : bias.clone();
+      this.weight = weight;
       this.m = w.m();
       this.n = w.n();
       this.products = n * n;
@@ -316,6 +381,16 @@ final class VectorWinograd {
     /** GEMM work for a batch: products times 48-column panels. */
     long panelProducts(int samples) {
       return products * (((long) samples * columnsPerSample + NR - 1) / NR);
+    }
+
+    @Override
+    public boolean rebuildsWeight() {
+      return true;
+    }
+
+    @Override
+    public float[] weight() {
+      return java.util.Arrays.copyOf(weight, g.weightSize());
     }
 
     @Override
