@@ -132,6 +132,7 @@ public final class CompiledNetwork implements Model {
 
   /** Weights drawn from PyTorch's default initialisation distributions, reproducible per seed. */
   public static CompiledNetwork random(NetworkDef network, long seed) {
+    Map<String, int[]> expected = expectedShapes(network);
     // One generator, tensors drawn in table order: the same seed gives the same weights.
     SplittableRandom random = new SplittableRandom(seed);
     Map<String, Tensor> tensors = new LinkedHashMap<>();
