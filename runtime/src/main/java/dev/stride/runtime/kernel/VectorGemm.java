@@ -186,7 +186,7 @@ final class VectorGemm {
   // The kernels, one per shape and operand layout: rows x vectors. 8 x 3 needs 24 accumulators,
   // 3 B vectors and a broadcast (28 of AVX-512's 32 registers) and issues 24 FMAs per k step for
   // 3 loads and 8 broadcasts; 6 x 2 (12 + 2 + 1 of AVX2's 16, BLIS's Haswell shape) and 4 x 3 (12
-  // + 3 + 1) issue 12, still more than 2 FMA ports x 4-5 cycles of latency need.
+  // + 3 + 1) give 12 per k step, still more than 2 FMA ports x 4-5 cycles of latency need.
   //
   //
   // C2 schedules a k step's loads as early as it can: only range checks it cannot remove keep the
