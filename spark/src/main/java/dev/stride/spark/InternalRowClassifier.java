@@ -253,21 +253,7 @@ final class InternalRowClassifier implements FlatMapFunction<Iterator<InternalRo
 
     private void checkLength(InternalRow row, int length, String what) {
       if (length != inSize) {
-        throw new IllegalArgumentException(
-            describe(row)
-                + ": column '"
-                + inputCol
-                + "' holds "
-                + length
-                + " "
-                + what
-                + ", but "
-                + model.network().name()
-                + " takes "
-                + inSize
-                + " ("
-                + model.network().input()
-                + ")");
+        throw PartitionClassifier.wrongLength(describe(row), inputCol, length, what, model, inSize);
       }
     }
 

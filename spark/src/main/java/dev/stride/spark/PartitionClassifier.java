@@ -212,21 +212,7 @@ final class PartitionClassifier
 
     private void checkLength(Row row, int length, String what) {
       if (length != inSize) {
-        throw new IllegalArgumentException(
-            describe(row)
-                + ": column '"
-                + inputCol
-                + "' holds "
-                + length
-                + " "
-                + what
-                + ", but "
-                + model.network().name()
-                + " takes "
-                + inSize
-                + " ("
-                + model.network().input()
-                + ")");
+        throw wrongLength(describe(row), inputCol, length, what, model, inSize);
       }
     }
 
@@ -238,6 +224,29 @@ final class PartitionClassifier
       String where = "row index " + position + " in partition " + partition;
       return idIndex < 0 ? where : idCol + " " + row.get(idIndex) + " (" + where + ")";
     }
+  }
+
+  /**
+   * The failure for a row whose input column holds {@code length} values where {@code model} takes
+   * {@code inSize}: the row, the column and both lengths, the same on every row path.
+   */
+  static IllegalArgumentException wrongLength(
+      String row, String inputCol, int length, String what, Model model, int inSize) {
+    return new IllegalArgumentException(
+        row
+            + ": column '"
+            + inputCol
+            + "' holds "
+            + length
+            + " "
+            + what
+            + ", but "
+            + model.network().name()
+            + " takes "
+            + inSize
+            + " ("
+            + model.network().input()
+            + ")");
   }
 
   /** The index of the largest of {@code length} values from {@code offset}; the first on ties. */
