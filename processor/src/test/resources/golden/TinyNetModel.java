@@ -1,10 +1,5 @@
 package test;
 
-import static dev.stride.runtime.NetworkDef.dilation;
-import static dev.stride.runtime.NetworkDef.kernel;
-import static dev.stride.runtime.NetworkDef.padding;
-import static dev.stride.runtime.NetworkDef.stride;
-
 import dev.stride.runtime.CompiledNetwork;
 import dev.stride.runtime.Model;
 import dev.stride.runtime.NetworkDef;
@@ -39,22 +34,21 @@ public final class TinyNetModel implements Model {
    */
   public static final int OUTPUT_SIZE = 10;
 
-  private static final NetworkDef NETWORK = NetworkDef.builder("TinyNet", 1, 28, 28)
-      .conv2d("conv1", 8, 28, 28, kernel(3, 3), stride(1, 1), padding(1, 1, 1, 1), dilation(1, 1), 1, true) // (N, 8, 28, 28)
-      .batchNorm("bn1", 1.0E-5) // (N, 8, 28, 28)
-      .relu("relu1") // (N, 8, 28, 28)
-      .maxPool("pool1", 14, 14, kernel(2, 2), stride(2, 2), padding(0, 0, 0, 0)) // (N, 8, 14, 14)
-      .conv2d("conv2", 16, 14, 14, kernel(3, 5), stride(1, 1), padding(1, 1, 2, 2), dilation(1, 1), 2, false) // (N, 16, 14, 14)
-      .tanh("tanh") // (N, 16, 14, 14)
-      .avgPool("pool2", 7, 7, kernel(2, 2), stride(2, 2), padding(0, 0, 0, 0), false) // (N, 16, 7, 7)
-      .sigmoid("sigmoid") // (N, 16, 7, 7)
-      .globalAvgPool("gap") // (N, 16, 1, 1)
-      .flatten("flatten") // (N, 16)
-      .batchNorm("bn2", 0.001) // (N, 16)
-      .dropout("drop", 0.25) // (N, 16)
-      .linear("fc", 10, true) // (N, 10)
-      .softmax("softmax") // (N, 10)
-      .build();
+  private static final NetworkDef NETWORK = NetworkDef.table("TinyNet", new int[] {1, 28, 28},
+      "conv1    Conv2d 8 k=3x3 s=1x1 p=1,1,1,1 d=1x1 g=1 bias same  -> [8, 28, 28]",
+      "bn1      BatchNorm eps=1.0E-5                                -> [8, 28, 28]",
+      "relu1    ReLU                                                -> [8, 28, 28]",
+      "pool1    MaxPool k=2x2 s=2x2 p=0,0,0,0                       -> [8, 14, 14]",
+      "conv2    Conv2d 16 k=3x5 s=1x1 p=1,1,2,2 d=1x1 g=2 nobias    -> [16, 14, 14]",
+      "tanh     Tanh                                                -> [16, 14, 14]",
+      "pool2    AvgPool k=2x2 s=2x2 p=0,0,0,0 ceil nopadcount       -> [16, 7, 7]",
+      "sigmoid  Sigmoid                                             -> [16, 7, 7]",
+      "gap      GlobalAvgPool                                       -> [16, 1, 1]",
+      "flatten  Flatten                                             -> [16]",
+      "bn2      BatchNorm eps=0.001                                 -> [16]",
+      "drop     Dropout p=0.25                                      -> [16]",
+      "fc       Linear 10 bias                                      -> [10]",
+      "softmax  Softmax                                             -> [10]");
 
   private static final String SUMMARY = String.join("\n",
       "TinyNet, input [1, 28, 28]",

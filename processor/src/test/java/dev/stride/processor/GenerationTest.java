@@ -165,8 +165,8 @@ class GenerationTest {
     assertThat(c).succeededWithoutWarnings();
     // out = ceil(224 / 2) = 112, total padding = 111*2 + 7 - 224 = 5: 2 before, 3 after.
     assertThat(generated(c, "test/NetModel.java"))
-        .contains(
-            ".conv2d(\"conv\", 8, 112, 112, kernel(7, 7), stride(2, 2), padding(2, 3, 2, 3),");
+        .containsMatch(
+            "\"conv +Conv2d 8 k=7x7 s=2x2 p=2,3,2,3 d=1x1 g=1 bias same +-> \\[8, 112, 112\\]\"");
   }
 
   @Test
@@ -209,7 +209,7 @@ class GenerationTest {
     String generated = generated(c, "test/Outer_InnerModel.java");
     assertThat(generated).contains("public final class Outer_InnerModel implements Model {");
     assertThat(generated).contains("The network of {@link Outer.Inner}: 10 parameters");
-    assertThat(generated).contains("NetworkDef.builder(\"Outer.Inner\", 4)");
+    assertThat(generated).contains("NetworkDef.table(\"Outer.Inner\", new int[] {4},");
   }
 
   @Test
@@ -236,7 +236,7 @@ class GenerationTest {
   }
 
   @Test
-  void largeNetworksCompileInChunks() throws Exception {
+  void largeNetworksAreOneRowPerNode() throws Exception {
     StringBuilder body = new StringBuilder();
     for (int i = 0; i < 300; i++) {
       body.append("  @Conv2d(outChannels = 4, kernelSize = 3, padding = 1) Layer conv")
@@ -248,8 +248,8 @@ class GenerationTest {
     Compilation c = compileStrict(Specs.net("{4, 8, 8}", body.toString()));
     assertThat(c).succeededWithoutWarnings();
     String generated = generated(c, "test/NetModel.java");
-    assertThat(generated).contains("private static void layers2(NetworkDef.Builder builder) {");
-    assertThat(generated).contains("builder.relu(\"relu299\"); // (N, 4, 8, 8)");
+    assertThat(generated).containsMatch("\"relu299 +ReLU +-> \\[4, 8, 8\\]\"\\)");
+    assertThat(generated.lines().filter(l -> l.contains("-> [4, 8, 8]")).count()).isEqualTo(600);
     NetworkDef network = (NetworkDef) new CompiledClasses(c).call("test.NetModel", "definition");
     assertThat(network.layers()).hasSize(600);
     assertThat(network.layers().get(599).name()).isEqualTo("relu299");

@@ -7,38 +7,22 @@ import com.palantir.javapoet.JavaFile;
 import com.palantir.javapoet.MethodSpec;
 import com.palantir.javapoet.ParameterSpec;
 import com.palantir.javapoet.TypeSpec;
-import dev.stride.graph.Graph;
-import dev.stride.processor.model.LayerPlan;
-import dev.stride.processor.model.LayerSpec;
 import dev.stride.processor.model.NetworkModel;
 import dev.stride.processor.model.NetworkPlan;
-import dev.stride.processor.model.Shape;
-import dev.stride.processor.model.Window;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import javax.lang.model.element.Modifier;
 
 /** Writes {@code <Spec>Model}: constants, the layer table, the summary and the delegating API. */
 public final class ModelGenerator {
   private static final String PROCESSOR = "dev.stride.processor.StrideProcessor";
   private static final ClassName NETWORK_DEF = ClassName.get("dev.stride.runtime", "NetworkDef");
-  private static final ClassName BUILDER = NETWORK_DEF.nestedClass("Builder");
   private static final ClassName COMPILED = ClassName.get("dev.stride.runtime", "CompiledNetwork");
   private static final ClassName MODEL = ClassName.get("dev.stride.runtime", "Model");
   private static final ClassName WEIGHT_NAMES = ClassName.get("dev.stride.runtime", "WeightNames");
   private static final ClassName GENERATED =
       ClassName.get("javax.annotation.processing", "Generated");
   private static final ClassName PATH = ClassName.get("java.nio.file", "Path");
-
-  /**
-   * Layers per builder chain. One chain in the static initializer costs up to ~60 bytes of bytecode
-   * per layer against the JVM's 64 KiB method limit, so longer networks get one helper method per
-   * chunk; 200 keeps every method far below the limit.
-   */
-  static final int CHUNK = 200;
 
   private ModelGenerator() {}
 
@@ -57,7 +41,6 @@ public final class ModelGenerator {
             names.get(0),
             names.subList(1, names.size()).toArray(new String[0]));
     ClassName self = ClassName.get(model.packageName(), modelName(model));
-    Set<String> helpers = new LinkedHashSet<>();
 
     TypeSpec.Builder type =
         TypeSpec.classBuilder(self)
@@ -104,63 +87,21 @@ public final class ModelGenerator {
             "Floats in one output sample, {@code " + plan.output().join(" x ") + "}.\n",
             String.valueOf(plan.output().size())));
 
-    CodeBlock start =
-        CodeBlock.of(
-            "$T.builder($S, $L)",
-            NETWORK_DEF,
-            model.name(),
-            String.join(", ", plan.input().dims().stream().map(String::valueOf).toList()));
-    List<LayerPlan> layers = plan.layers();
-    CodeBlock network;
-    if (!isChain(plan)) {
-      // Blocks: the graph as a table of rows, one string per node, that the runtime parses.
-      Graph graph = plan.graph();
-      CodeBlock.Builder table =
-          CodeBlock.builder()
-              .add(
-                  "$T.table($S, new int[] {$L}",
-                  NETWORK_DEF,
-                  model.name(),
-                  String.join(", ", plan.input().dims().stream().map(String::valueOf).toList()))
-              .indent()
-              .indent();
-      for (String row : graph.rows()) {
-        table.add(",\n$S", row);
-      }
-      network = table.add(")").unindent().unindent().build();
-    } else if (layers.size() <= CHUNK) {
-      CodeBlock.Builder chain = CodeBlock.builder().add(start).indent().indent();
-      for (LayerPlan layer : layers) {
-        chain.add("\n.$L // $L", call(layer, helpers), comment(layer.out()));
-      }
-      // .build() gets its own line because the last layer's line ends in a comment.
-      network = chain.add("\n.build()").unindent().unindent().build();
-    } else {
-      MethodSpec.Builder all =
-          MethodSpec.methodBuilder("buildNetwork")
-              .addJavadoc("Builds the table in chunks, one method each.\n")
-              .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-              .returns(NETWORK_DEF)
-              .addStatement("$T builder = $L", BUILDER, start);
-      for (int from = 0, chunk = 0; from < layers.size(); from += CHUNK, chunk++) {
-        int to = Math.min(from + CHUNK, layers.size());
-        MethodSpec.Builder method =
-            MethodSpec.methodBuilder("layers" + chunk)
-                .addJavadoc(
-                    "Layers $L to $L: a method per chunk keeps each below the JVM's 64 KiB limit.\n",
-                    from,
-                    to - 1)
-                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-                .addParameter(BUILDER, "builder");
-        for (LayerPlan layer : layers.subList(from, to)) {
-          method.addCode("builder.$L; // $L\n", call(layer, helpers), comment(layer.out()));
-        }
-        type.addMethod(method.build());
-        all.addStatement("layers$L(builder)", chunk);
-      }
-      type.addMethod(all.addStatement("return builder.build()").build());
-      network = CodeBlock.of("buildNetwork()");
+    // Every network, chain or graph, is one table row per node, which the runtime parses: the rows
+    // are written by the graph module's layer kinds, so no stage here spells out a kind.
+    CodeBlock.Builder table =
+        CodeBlock.builder()
+            .add(
+                "$T.table($S, new int[] {$L}",
+                NETWORK_DEF,
+                model.name(),
+                String.join(", ", plan.input().dims().stream().map(String::valueOf).toList()))
+            .indent()
+            .indent();
+    for (String row : plan.graph().rows()) {
+      table.add(",\n$S", row);
     }
+    CodeBlock network = table.add(")").unindent().unindent().build();
     type.addField(
         FieldSpec.builder(NETWORK_DEF, "NETWORK", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
             .initializer(network)
@@ -269,97 +210,7 @@ public final class ModelGenerator {
 
     JavaFile.Builder file =
         JavaFile.builder(model.packageName(), type.build()).skipJavaLangImports(true);
-    if (!helpers.isEmpty()) {
-      file.addStaticImport(NETWORK_DEF, helpers.toArray(new String[0]));
-    }
     return file.build();
-  }
-
-  /** One builder call with every size resolved. */
-  /** Whether every node takes the previous one and the runtime's chain builder has its kind. */
-  private static boolean isChain(NetworkPlan plan) {
-    for (int i = 0; i < plan.layers().size(); i++) {
-      LayerPlan layer = plan.layers().get(i);
-      String kind = layer.spec().annotation();
-      if (!layer.inputs().equals(List.of(i - 1))
-          || kind.equals("Add")
-          || kind.equals("Concat")
-          || kind.equals("ReLU6")) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static CodeBlock call(LayerPlan layer, Set<String> helpers) {
-    LayerSpec spec = layer.spec();
-    String name = spec.name();
-    Window w = layer.window();
-    Shape out = layer.out();
-    if (spec instanceof LayerSpec.Conv2d conv) {
-      helpers.addAll(List.of("kernel", "stride", "padding", "dilation"));
-      return CodeBlock.of(
-          "conv2d($S, $L, $L, $L, $L, $L, $L, $L, $L, $L)",
-          name,
-          out.channels(),
-          out.height(),
-          out.width(),
-          helper("kernel", w.kernelH(), w.kernelW()),
-          helper("stride", w.strideH(), w.strideW()),
-          helper("padding", w.padTop(), w.padBottom(), w.padLeft(), w.padRight()),
-          helper("dilation", w.dilationH(), w.dilationW()),
-          conv.groups(),
-          conv.bias());
-    }
-    if (spec instanceof LayerSpec.Pooling pool) {
-      helpers.addAll(List.of("kernel", "stride", "padding"));
-      CodeBlock args =
-          CodeBlock.of(
-              "$S, $L, $L, $L, $L, $L",
-              name,
-              out.height(),
-              out.width(),
-              helper("kernel", w.kernelH(), w.kernelW()),
-              helper("stride", w.strideH(), w.strideW()),
-              helper("padding", w.padTop(), w.padBottom(), w.padLeft(), w.padRight()));
-      return pool instanceof LayerSpec.AvgPool avg
-          ? CodeBlock.of("avgPool($L, $L)", args, avg.countIncludePad())
-          : CodeBlock.of("maxPool($L)", args);
-    }
-    if (spec instanceof LayerSpec.BatchNorm bn) {
-      // Double.toString round-trips and is a valid Java literal (e.g. 1.0E-5).
-      return CodeBlock.of("batchNorm($S, $L)", name, Double.toString(bn.eps()));
-    }
-    if (spec instanceof LayerSpec.Linear linear) {
-      return CodeBlock.of("linear($S, $L, $L)", name, linear.outFeatures(), linear.bias());
-    }
-    if (spec instanceof LayerSpec.Dropout dropout) {
-      return CodeBlock.of("dropout($S, $L)", name, Double.toString(dropout.p()));
-    }
-    String method =
-        switch (spec.annotation()) {
-          case "GlobalAvgPool" -> "globalAvgPool";
-          case "ReLU" -> "relu";
-          case "Sigmoid" -> "sigmoid";
-          case "Tanh" -> "tanh";
-          case "Softmax" -> "softmax";
-          case "Flatten" -> "flatten";
-          default -> throw new IllegalStateException("no builder call for " + spec);
-        };
-    return CodeBlock.of("$L($S)", method, name);
-  }
-
-  private static String helper(String method, int... values) {
-    List<String> args = new ArrayList<>();
-    for (int v : values) {
-      args.add(String.valueOf(v));
-    }
-    return method + "(" + String.join(", ", args) + ")";
-  }
-
-  /** {@code (N, 96, 54, 54)}: the batch dimension first, as PyTorch prints shapes. */
-  private static String comment(Shape shape) {
-    return "(N, " + shape.join(", ") + ")";
   }
 
   private static FieldSpec constant(Class<?> type, String name, String doc, String value) {
