@@ -25,7 +25,7 @@ import java.util.SplittableRandom;
  * per run: the time from the JVM's start to the first batch-1 result with the weights loaded from a
  * file (Stride from safetensors, ONNX Runtime from the same network's .onnx: session creation plus
  * first run), then passes for a while, and the time at which passes settled within 10% of the
- * steady state (the median of the last third of the passes).
+ * steady state (the median of the last third of the passes), judged on medians of 9 passes.
  *
  * <pre>
  * java -cp benchmarks.jar dev.stride.benchmarks.ColdStart prepare DIR        # writes the files
@@ -36,8 +36,9 @@ import java.util.SplittableRandom;
  * <p>For {@code stride}, a weights file (safetensors or torch.save) may stand in for DIR.
  *
  * <p>Prints one tab-separated line: engine, network, ms to load, ms from JVM start to the first
- * result, ms from JVM start to the end of the first pass from which every later pass was within 10%
- * of the steady pass time, and that steady pass time in ms.
+ * result, ms from JVM start to the end of the first pass from which the median of every later run
+ * of {@link #WINDOW} passes was within 10% of the steady pass time, and that steady pass time in
+ * ms.
  */
 public final class ColdStart {
   private ColdStart() {}
@@ -114,9 +115,11 @@ public final class ColdStart {
     }
     Arrays.sort(last);
     double steady = last[last.length / 2];
-    // The first pass from which all later passes are within 10% of the steady time.
+    // The first pass from which the median of every later run of WINDOW passes is within 10% of
+    // the steady time: one pass slowed by the machine's other work does not reset the clock, a
+    // pass time that has not yet come down does.
     int settled = passes.size() - 1;
-    while (settled > 0 && passes.get(settled - 1)[1] <= 1.1 * steady) {
+    while (settled > 0 && windowMedian(passes, settled - 1) <= 1.1 * steady) {
       settled--;
     }
     double steadyAt = passes.get(settled)[0];
@@ -130,6 +133,22 @@ public final class ColdStart {
         steadyAt,
         steady,
         Float.isNaN(sink) ? "NaN" : "ok");
+  }
+
+  /** Passes in each run whose median must be near the steady time (see main). */
+  static final int WINDOW = 9;
+
+  /**
+   * The median duration of passes {@code from} to {@code from + WINDOW - 1}, or fewer at the end.
+   */
+  static double windowMedian(List<double[]> passes, int from) {
+    int to = Math.min(passes.size(), from + WINDOW);
+    double[] d = new double[to - from];
+    for (int i = from; i < to; i++) {
+      d[i - from] = passes.get(i)[1];
+    }
+    Arrays.sort(d);
+    return d[d.length / 2];
   }
 
   /** One batch-1 pass; returns an output value, so none of the work is dead. */
