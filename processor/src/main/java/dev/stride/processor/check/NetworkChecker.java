@@ -165,7 +165,7 @@ public final class NetworkChecker {
         continue;
       }
       layers++;
-      if (field.layer() instanceof LayerSpec.Add || field.layer() instanceof LayerSpec.Concat) {
+      if (merges(field)) {
         error(
             field.site(),
             null,
@@ -314,11 +314,7 @@ public final class NetworkChecker {
    */
   private void partialChecks(LayerSpec layer, Shape in) {
     String text = partialText(in);
-    boolean spatial =
-        layer instanceof LayerSpec.Conv2d
-            || layer instanceof LayerSpec.Pooling
-            || layer instanceof LayerSpec.GlobalAvgPool;
-    if (spatial && in.isFlat()) {
+    if (layer.input() == LayerSpec.Input.SPATIAL && in.isFlat()) {
       error(
           layer.site(), null, Message.NEEDS_SPATIAL_INPUT, layer.name(), layer.annotation(), text);
     } else if (layer instanceof LayerSpec.Conv2d conv
@@ -335,8 +331,7 @@ public final class NetworkChecker {
           text,
           in.channels(),
           in.channels());
-    } else if ((layer instanceof LayerSpec.Linear || layer instanceof LayerSpec.Softmax)
-        && !in.isFlat()) {
+    } else if (layer.input() == LayerSpec.Input.FLAT && !in.isFlat()) {
       error(
           layer.site(),
           null,
@@ -349,30 +344,75 @@ public final class NetworkChecker {
     }
   }
 
+  /** Whether {@code field} is a block's {@code @Add} or {@code @Concat} (false for no layer). */
+  private static boolean merges(FieldModel field) {
+    return field.layer() != null && field.layer().merges();
+  }
+
   /** What is known of a layer's output when its full shape is not: null when nothing is. */
   private static Shape partialOutput(LayerSpec layer, Shape in) {
-    if (layer instanceof LayerSpec.Conv2d conv) {
-      return Shape.of(Math.max(conv.outChannels(), 0), 0, 0);
-    }
-    if (layer instanceof LayerSpec.Flatten || layer instanceof LayerSpec.Linear) {
-      return Shape.flat(0);
-    }
-    if (in == null) {
-      return null;
-    }
-    if (layer instanceof LayerSpec.Pooling || layer instanceof LayerSpec.GlobalAvgPool) {
-      if (in.isFlat()) {
-        return null;
-      }
-      return layer instanceof LayerSpec.Pooling
-          ? Shape.of(in.channels(), 0, 0)
-          : Shape.of(in.channels(), 1, 1);
-    }
-    if (layer instanceof LayerSpec.Unreadable u) {
-      return u.keepsShape() ? in : null;
-    }
-    // BatchNorm, Dropout, Softmax and the elementwise layers keep the shape.
-    return in;
+    return layer.accept(
+        new LayerSpec.Visitor<Shape>() {
+          @Override
+          public Shape conv2d(LayerSpec.Conv2d spec) {
+            return Shape.of(Math.max(spec.outChannels(), 0), 0, 0);
+          }
+
+          @Override
+          public Shape pooling(LayerSpec.Pooling spec) {
+            return in == null || in.isFlat() ? null : Shape.of(in.channels(), 0, 0);
+          }
+
+          @Override
+          public Shape globalAvgPool(LayerSpec.GlobalAvgPool spec) {
+            return in == null || in.isFlat() ? null : Shape.of(in.channels(), 1, 1);
+          }
+
+          @Override
+          public Shape batchNorm(LayerSpec.BatchNorm spec) {
+            return in;
+          }
+
+          @Override
+          public Shape elementwise(LayerSpec spec) {
+            return in;
+          }
+
+          @Override
+          public Shape add(LayerSpec.Add spec) {
+            return in;
+          }
+
+          @Override
+          public Shape concat(LayerSpec.Concat spec) {
+            return in;
+          }
+
+          @Override
+          public Shape softmax(LayerSpec.Softmax spec) {
+            return in;
+          }
+
+          @Override
+          public Shape flatten(LayerSpec.Flatten spec) {
+            return Shape.flat(0);
+          }
+
+          @Override
+          public Shape linear(LayerSpec.Linear spec) {
+            return Shape.flat(0);
+          }
+
+          @Override
+          public Shape dropout(LayerSpec.Dropout spec) {
+            return in;
+          }
+
+          @Override
+          public Shape unreadable(LayerSpec.Unreadable spec) {
+            return spec.keepsShape() ? in : null;
+          }
+        });
   }
 
   /** {@code [64, ?, ?]}: a shape with its unknown sizes as {@code ?}. */
@@ -433,7 +473,7 @@ public final class NetworkChecker {
           main = subBlock(f, main, args, prefix);
         } else if (!isLayer(f, false)) {
           continue;
-        } else if (f.layer() instanceof LayerSpec.Add || f.layer() instanceof LayerSpec.Concat) {
+        } else if (merges(f)) {
           if (side == null) {
             side = step(shortcut, in, args, prefix);
           }
@@ -476,9 +516,7 @@ public final class NetworkChecker {
         isLayer(f, false);
         continue;
       }
-      if (f.shortcut() != null
-          || f.layer() instanceof LayerSpec.Add
-          || f.layer() instanceof LayerSpec.Concat) {
+      if (f.shortcut() != null || merges(f)) {
         incomplete = true;
         continue;
       }
@@ -762,9 +800,7 @@ public final class NetworkChecker {
         }
         continue;
       }
-      if (checker.isLayer(f, true)
-          && (f.layer() instanceof LayerSpec.Add || f.layer() instanceof LayerSpec.Concat)
-          && block.parallel()) {
+      if (checker.isLayer(f, true) && merges(f) && block.parallel()) {
         checker.error(
             f.site(),
             null,
@@ -893,30 +929,69 @@ public final class NetworkChecker {
   private Shape checkLayer(LayerSpec layer, Shape in, boolean quiet) {
     Shape fromFlatten = flattenedFrom;
     flattenedFrom = null;
-    // An if-chain, not a pattern switch: type patterns in switch are a preview feature in Java 17.
-    Shape out;
-    if (layer instanceof LayerSpec.Conv2d conv) {
-      out = conv2d(conv, in, quiet);
-    } else if (layer instanceof LayerSpec.Pooling pool) {
-      out = pool(pool, in, quiet);
-    } else if (layer instanceof LayerSpec.GlobalAvgPool pool) {
-      out = globalAvgPool(pool, in);
-    } else if (layer instanceof LayerSpec.BatchNorm bn) {
-      out = batchNorm(bn, in);
-    } else if (layer instanceof LayerSpec.Softmax softmax) {
-      out = softmax(softmax, in);
-    } else if (layer instanceof LayerSpec.Flatten flatten) {
-      out = flatten(flatten, in);
-    } else if (layer instanceof LayerSpec.Linear linear) {
-      out = linear(linear, in, fromFlatten);
-    } else if (layer instanceof LayerSpec.Dropout dropout) {
-      out = dropout(dropout, in);
-    } else if (layer instanceof LayerSpec.Unreadable unreadable) {
-      out = unreadable.keepsShape() ? in : forget();
-    } else {
-      // ReLU, Sigmoid, Tanh: elementwise.
-      out = keep(layer, in);
-    }
+    Shape out =
+        layer.accept(
+            new LayerSpec.Visitor<Shape>() {
+              @Override
+              public Shape conv2d(LayerSpec.Conv2d spec) {
+                return NetworkChecker.this.conv2d(spec, in, quiet);
+              }
+
+              @Override
+              public Shape pooling(LayerSpec.Pooling spec) {
+                return pool(spec, in, quiet);
+              }
+
+              @Override
+              public Shape globalAvgPool(LayerSpec.GlobalAvgPool spec) {
+                return NetworkChecker.this.globalAvgPool(spec, in);
+              }
+
+              @Override
+              public Shape batchNorm(LayerSpec.BatchNorm spec) {
+                return NetworkChecker.this.batchNorm(spec, in);
+              }
+
+              @Override
+              public Shape elementwise(LayerSpec spec) {
+                return keep(spec, in);
+              }
+
+              @Override
+              public Shape add(LayerSpec.Add spec) {
+                return keep(spec, in); // its two inputs are checked where the block merges
+              }
+
+              @Override
+              public Shape concat(LayerSpec.Concat spec) {
+                return keep(spec, in); // as add
+              }
+
+              @Override
+              public Shape softmax(LayerSpec.Softmax spec) {
+                return NetworkChecker.this.softmax(spec, in);
+              }
+
+              @Override
+              public Shape flatten(LayerSpec.Flatten spec) {
+                return NetworkChecker.this.flatten(spec, in);
+              }
+
+              @Override
+              public Shape linear(LayerSpec.Linear spec) {
+                return NetworkChecker.this.linear(spec, in, fromFlatten);
+              }
+
+              @Override
+              public Shape dropout(LayerSpec.Dropout spec) {
+                return NetworkChecker.this.dropout(spec, in);
+              }
+
+              @Override
+              public Shape unreadable(LayerSpec.Unreadable spec) {
+                return spec.keepsShape() ? in : forget();
+              }
+            });
     if (out != null && out.equals(in) && !(layer instanceof LayerSpec.Flatten)) {
       flattenedFrom = fromFlatten;
     }

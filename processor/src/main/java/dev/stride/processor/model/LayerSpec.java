@@ -26,6 +26,69 @@ public sealed interface LayerSpec {
    */
   LayerKind kind(Window w);
 
+  /** Calls {@code visitor}'s method for this spec's kind. */
+  <R> R accept(Visitor<R> visitor);
+
+  /** The input a kind takes: a spatial {@code C x H x W} one only, a flat one only, or either. */
+  enum Input {
+    SPATIAL,
+    FLAT,
+    ANY
+  }
+
+  /** The input this kind takes. */
+  default Input input() {
+    return Input.ANY;
+  }
+
+  /** Whether this is a block's merge ({@code @Add} or {@code @Concat}), which takes two inputs. */
+  default boolean merges() {
+    return false;
+  }
+
+  /**
+   * What a stage does with each kind of spec: one method per kind (max and average pooling share
+   * their checks), so that a stage which forgets a kind does not compile instead of treating it as
+   * some other kind.
+   */
+  interface Visitor<R> {
+    /** {@code @Conv2d}. */
+    R conv2d(Conv2d spec);
+
+    /** {@code @MaxPool} and {@code @AvgPool}. */
+    R pooling(Pooling spec);
+
+    /** {@code @GlobalAvgPool}. */
+    R globalAvgPool(GlobalAvgPool spec);
+
+    /** {@code @BatchNorm}. */
+    R batchNorm(BatchNorm spec);
+
+    /** {@code @ReLU}, {@code @ReLU6}, {@code @Sigmoid} and {@code @Tanh}: the shape is kept. */
+    R elementwise(LayerSpec spec);
+
+    /** {@code @Add}. */
+    R add(Add spec);
+
+    /** {@code @Concat}. */
+    R concat(Concat spec);
+
+    /** {@code @Softmax}. */
+    R softmax(Softmax spec);
+
+    /** {@code @Flatten}. */
+    R flatten(Flatten spec);
+
+    /** {@code @Linear}. */
+    R linear(Linear spec);
+
+    /** {@code @Dropout}. */
+    R dropout(Dropout spec);
+
+    /** A layer annotation javac could not read. */
+    R unreadable(Unreadable spec);
+  }
+
   /** {@code @Conv2d}. */
   record Conv2d(
       String name,
@@ -51,6 +114,16 @@ public sealed interface LayerSpec {
     @Override
     public String annotation() {
       return "Conv2d";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.conv2d(this);
+    }
+
+    @Override
+    public Input input() {
+      return Input.SPATIAL;
     }
 
     @Override
@@ -86,6 +159,11 @@ public sealed interface LayerSpec {
 
     /** Whether the output size rounds up. */
     boolean ceilMode();
+
+    @Override
+    default Input input() {
+      return Input.SPATIAL;
+    }
   }
 
   /** {@code @MaxPool}. */
@@ -107,6 +185,11 @@ public sealed interface LayerSpec {
     @Override
     public String annotation() {
       return "MaxPool";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.pooling(this);
     }
 
     @Override
@@ -147,6 +230,11 @@ public sealed interface LayerSpec {
     }
 
     @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.pooling(this);
+    }
+
+    @Override
     public LayerKind kind(Window w) {
       return new dev.stride.graph.AvgPool(
           w.kernelH(),
@@ -170,6 +258,16 @@ public sealed interface LayerSpec {
     }
 
     @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.globalAvgPool(this);
+    }
+
+    @Override
+    public Input input() {
+      return Input.SPATIAL;
+    }
+
+    @Override
     public LayerKind kind(Window w) {
       return new dev.stride.graph.GlobalAvgPool();
     }
@@ -180,6 +278,11 @@ public sealed interface LayerSpec {
     @Override
     public String annotation() {
       return "BatchNorm";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.batchNorm(this);
     }
 
     @Override
@@ -196,6 +299,11 @@ public sealed interface LayerSpec {
     }
 
     @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.elementwise(this);
+    }
+
+    @Override
     public LayerKind kind(Window w) {
       return new dev.stride.graph.ReLU();
     }
@@ -209,6 +317,11 @@ public sealed interface LayerSpec {
     }
 
     @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.elementwise(this);
+    }
+
+    @Override
     public LayerKind kind(Window w) {
       return new dev.stride.graph.ReLU6();
     }
@@ -219,6 +332,16 @@ public sealed interface LayerSpec {
     @Override
     public String annotation() {
       return "Add";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.add(this);
+    }
+
+    @Override
+    public boolean merges() {
+      return true;
     }
 
     @Override
@@ -238,6 +361,16 @@ public sealed interface LayerSpec {
     }
 
     @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.concat(this);
+    }
+
+    @Override
+    public boolean merges() {
+      return true;
+    }
+
+    @Override
     public LayerKind kind(Window w) {
       return new dev.stride.graph.Concat();
     }
@@ -248,6 +381,11 @@ public sealed interface LayerSpec {
     @Override
     public String annotation() {
       return "Sigmoid";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.elementwise(this);
     }
 
     @Override
@@ -264,6 +402,11 @@ public sealed interface LayerSpec {
     }
 
     @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.elementwise(this);
+    }
+
+    @Override
     public LayerKind kind(Window w) {
       return new dev.stride.graph.Tanh();
     }
@@ -277,6 +420,16 @@ public sealed interface LayerSpec {
     }
 
     @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.softmax(this);
+    }
+
+    @Override
+    public Input input() {
+      return Input.FLAT;
+    }
+
+    @Override
     public LayerKind kind(Window w) {
       return new dev.stride.graph.Softmax();
     }
@@ -287,6 +440,11 @@ public sealed interface LayerSpec {
     @Override
     public String annotation() {
       return "Flatten";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.flatten(this);
     }
 
     @Override
@@ -304,6 +462,16 @@ public sealed interface LayerSpec {
     }
 
     @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.linear(this);
+    }
+
+    @Override
+    public Input input() {
+      return Input.FLAT;
+    }
+
+    @Override
     public LayerKind kind(Window w) {
       return new dev.stride.graph.Linear(outFeatures, bias);
     }
@@ -314,6 +482,11 @@ public sealed interface LayerSpec {
     @Override
     public String annotation() {
       return "Dropout";
+    }
+
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.dropout(this);
     }
 
     @Override
@@ -329,6 +502,11 @@ public sealed interface LayerSpec {
    */
   record Unreadable(String name, Site site, String annotation, boolean keepsShape)
       implements LayerSpec {
+    @Override
+    public <R> R accept(Visitor<R> visitor) {
+      return visitor.unreadable(this);
+    }
+
     @Override
     public LayerKind kind(Window w) {
       throw new IllegalStateException("an unreadable @" + annotation + " passed the checks");
