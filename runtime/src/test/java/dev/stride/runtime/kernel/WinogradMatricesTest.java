@@ -99,6 +99,26 @@ class WinogradMatricesTest {
         0.0);
     assertArrayEquals(
         new double[] {1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 1}, WinogradMatrices.F2X5.at(), 0.0);
+    assertArrayEquals(
+        new double[] {
+          1, 1.5, -2, -1.5, 1, 0, //
+          0, -1, -2.5, -0.5, 1, 0, //
+          0, 1, 0.5, -2.5, 1, 0, //
+          0, -0.5, -1, 0.5, 1, 0, //
+          0, 2, -1, -2, 1, 0, //
+          0, 1, 1.5, -2, -1.5, 1
+        },
+        WinogradMatrices.F4X3.bt(),
+        0.0);
+    assertArrayEquals(
+        new double[] {
+          1, 1, 1, 1, 1, 0, //
+          0, 1, -1, 2, -0.5, 0, //
+          0, 1, 1, 4, 0.25, 0, //
+          0, 1, -1, 8, -0.125, 1
+        },
+        WinogradMatrices.F4X3.at(),
+        0.0);
   }
 
   @Test
