@@ -86,6 +86,17 @@ final class VectorWinograd {
 
   private static final ThreadLocal<Runs> RUNS = ThreadLocal.withInitial(Runs::new);
 
+  /**
+   * The phase buffer of all of a call's samples, which the call's tasks on every thread read, owned
+   * by the calling thread while {@code inUse}.
+   */
+  private static final class Shared {
+    float[] phase = new float[0];
+    boolean inUse;
+  }
+
+  private static final ThreadLocal<Shared> SHARED = ThreadLocal.withInitial(Shared::new);
+
   /** Two tilings of one layer, each made on first use; see {@link #prepareBest}. */
   private static final class BySize implements PreparedLayer {
     private final Conv2dGeometry g;
@@ -194,9 +205,9 @@ final class VectorWinograd {
     private final int blockPanels;
 
     /**
-     * 3 or 5 for {@link WinogradMatrices#F2X3} / {@link WinogradMatrices#F2X5}'s unrolled sparse
-     * transforms, 6 for the unrolled dense ones of any other 6-point tiles ({@link
-     * WinogradMatrices#F4X3}), 0 for the table-driven ones (any other matrices; tests).
+     * 3, 5 or 43 for {@link WinogradMatrices#F2X3} / {@link WinogradMatrices#F2X5} / {@link
+     * WinogradMatrices#F4X3}'s unrolled sparse transforms, 6 for the unrolled dense ones of any
+     * other 6-point tiles (tests), 0 for the table-driven ones (any other matrices; tests).
      */
     private final int unrolled;
 
@@ -273,7 +284,9 @@ final class VectorWinograd {
       this.unrolled =
           w == WinogradMatrices.F2X3
               ? 3
-              : w == WinogradMatrices.F2X5 ? 5 : n == 6 && (m == 2 || m == 4) ? 6 : 0;
+              : w == WinogradMatrices.F2X5
+                  ? 5
+                  : w == WinogradMatrices.F4X3 ? 43 : n == 6 && (m == 2 || m == 4) ? 6 : 0;
       this.btDense = new float[n * n];
       for (int i = 0; i < btDense.length; i++) {
         btDense[i] = (float) w.bt()[i];
@@ -417,10 +430,60 @@ final class VectorWinograd {
           2.0 * outChannels * channels * products * columns; // the products actually computed
       int threads = Parallel.threads();
       if (threads == 1 || flops < VectorConvolution.INLINE_FLOPS) {
-        compute(input, samples, output, 0, units, 0, ocPanels);
+        compute(input, samples, output, 0, units, 0, ocPanels, null);
         return;
       }
       int target = threads * 4;
+      if (units >= target && samples >= target) {
+        Parallel.forEach(
+            target,
+            i ->
+                compute(
+                    input,
+                    samples,
+                    output,
+                    (int) ((long) units * i / target),
+                    (int) ((long) units * (i + 1) / target),
+                    0,
+                    ocPanels,
+                    null));
+        return;
+      }
+      // Fewer samples than tasks: every task would copy the same samples into its own phase
+      // buffer, so they are copied once, split over channels, into one that all the tasks read.
+      Shared own = SHARED.get();
+      boolean borrowed = !own.inUse;
+      int phaseFloats = samples * sampleFloats + slack();
+      float[] phase =
+          borrowed
+              ? (own.phase = VectorGemm.atLeast(own.phase, phaseFloats))
+              : new float[phaseFloats]; // a run nested in another's wait: rare
+      own.inUse = true;
+      try {
+        runShared(input, samples, output, units, threads, phase);
+      } finally {
+        if (borrowed) {
+          own.inUse = false;
+        }
+      }
+    }
+
+    /** {@link #run} for fewer samples than tasks, reading one phase buffer that it fills first. */
+    private void runShared(
+        float[] input, int samples, Sink output, int units, int threads, float[] phase) {
+      int target = threads * 4;
+      int phaseChunks = Math.min(channels, target);
+      Parallel.forEach(
+          phaseChunks,
+          i ->
+              phases(
+                  input,
+                  0,
+                  samples,
+                  phase,
+                  i == phaseChunks - 1 ? slack() : 0,
+                  channels * i / phaseChunks,
+                  channels * (i + 1) / phaseChunks));
       if (units >= target) {
         Parallel.forEach(
             target,
@@ -432,7 +495,8 @@ final class VectorWinograd {
                     (int) ((long) units * i / target),
                     (int) ((long) units * (i + 1) / target),
                     0,
-                    ocPanels));
+                    ocPanels,
+                    phase));
         return;
       }
       // Few panels (batch 1): split the output channels too, into as few chunks as give every
@@ -447,7 +511,7 @@ final class VectorWinograd {
       }
       if (rowChunks == 1) {
         // One task per panel (AlexNet's conv2 at batch 1: 4), each transforming its own.
-        Parallel.forEach(units, i -> compute(input, samples, output, i, i + 1, 0, ocPanels));
+        Parallel.forEach(units, i -> compute(input, samples, output, i, i + 1, 0, ocPanels, phase));
         return;
       }
       int chunks = rowChunks;
@@ -467,11 +531,11 @@ final class VectorWinograd {
               int unit = i / channelChunks;
               int chunk = i % channelChunks;
               transformShared(
-                  input,
                   samples,
                   unit,
                   channels * chunk / channelChunks,
                   channels * (chunk + 1) / channelChunks,
+                  phase,
                   v,
                   unit * unitFloats);
             });
@@ -506,9 +570,19 @@ final class VectorWinograd {
       return 2 * L + 2 * planeW + 2;
     }
 
-    /** Panels {@code [unitFrom, unitTo)} times output-channel panels {@code [pFrom, pTo)}. */
+    /**
+     * Panels {@code [unitFrom, unitTo)} times output-channel panels {@code [pFrom, pTo)}, from the
+     * phase buffer of all samples {@code shared}, or if null from this thread's own.
+     */
     private void compute(
-        float[] input, int samples, Sink output, int unitFrom, int unitTo, int pFrom, int pTo) {
+        float[] input,
+        int samples,
+        Sink output,
+        int unitFrom,
+        int unitTo,
+        int pFrom,
+        int pTo,
+        float[] shared) {
       if (pFrom >= pTo) {
         return;
       }
@@ -520,8 +594,8 @@ final class VectorWinograd {
       int window = Math.max(1, (1 << 17) / sampleFloats);
       int slack = slack();
       int padFrom = 0;
-      int padTo = 0;
-      float[] phase = null;
+      int padTo = shared == null ? 0 : samples;
+      float[] phase = shared;
       for (int u = unitFrom; u < unitTo; u++) {
         int valid = runs(samples, u, runs);
         long col0 = (long) u * NR;
@@ -543,7 +617,7 @@ final class VectorWinograd {
      * {@code vBase}, for {@link #multiply} on other threads.
      */
     private void transformShared(
-        float[] input, int samples, int unit, int chFrom, int chTo, float[] v, int vBase) {
+        int samples, int unit, int chFrom, int chTo, float[] phase, float[] v, int vBase) {
       if (chFrom >= chTo) {
         return;
       }
@@ -551,15 +625,10 @@ final class VectorWinograd {
       float[] t = s.t(products * L + m * m * NR);
       long col0 = (long) unit * NR;
       int valid = (int) Math.min(NR, (long) samples * columnsPerSample - col0);
-      int first = (int) (col0 / columnsPerSample);
-      int last = (int) ((col0 + valid - 1) / columnsPerSample);
-      int slack = slack();
-      float[] phase = s.pad((last + 1 - first) * sampleFloats + slack);
-      phases(input, first, last + 1, phase, slack, chFrom, chTo);
       // The chunk's last channel may store past its row, into the next chunk's first row, which
       // another thread writes: that channel goes through a staging panel with room to spare.
       float[] stage = chTo < channels ? s.b(products * (NR + L)) : null;
-      transformInput(phase, first, col0, valid, t, v, vBase, chFrom, chTo, stage);
+      transformInput(phase, 0, col0, valid, t, v, vBase, chFrom, chTo, stage);
     }
 
     /**
@@ -607,11 +676,13 @@ final class VectorWinograd {
         int pTo,
         Sink output) {
       int productStride = productStride();
-      int blockRows = blockPanels * MR;
-      float[] c = s.c(products * blockRows * NR);
+      float[] c = s.c(products * blockPanels * MR * NR);
       float[] t = s.t(products * L + m * m * NR);
       for (int pb = pFrom; pb < pTo; pb += blockPanels) {
         int pe = Math.min(pTo, pb + blockPanels);
+        // Products as many rows apart as the block has, so a short block (64 output channels) is
+        // all that is zeroed; the table-driven output transform's offsets assume full blocks.
+        int blockRows = unrolled == 0 ? blockPanels * MR : (pe - pb) * MR;
         java.util.Arrays.fill(c, 0, products * blockRows * NR, 0f);
         for (int kb = 0; kb < kBlocks; kb++) {
           int k0 = kb * kc;
@@ -680,6 +751,8 @@ final class VectorWinograd {
               inputTransform3(phase, base + q, t, dst, d, stride);
             } else if (unrolled == 5) {
               inputTransform5(phase, base + q, t, dst, d, stride);
+            } else if (unrolled == 43) {
+              inputTransform43(phase, base + q, t, dst, d, stride);
             } else if (unrolled == 6) {
               inputTransform6(phase, base + q, t, dst, d, stride);
             } else {
@@ -717,6 +790,8 @@ final class VectorWinograd {
             outputTransform3(c, cOff, blockRows * NR, t, y + j);
           } else if (unrolled == 5) {
             outputTransform5(c, cOff, blockRows * NR, t, y + j);
+          } else if (unrolled == 43) {
+            outputTransform43(c, cOff, blockRows * NR, t, y + j);
           } else if (unrolled == 6) {
             outputTransform6(c, cOff, blockRows * NR, t, y + j);
           } else {
@@ -1023,6 +1098,114 @@ final class VectorWinograd {
     }
 
     /**
+     * {@link #inputTransform} for {@link WinogradMatrices#F4X3}: rows of d, then columns, each a
+     * {@link #bt43}; straight-line for the reason given at {@link #inputTransform6}.
+     */
+    private void inputTransform43(
+        float[] phase, int base, float[] t, float[] b, int bOff, int productStride) {
+      int e1 = inOff[1];
+      int e2 = inOff[2];
+      int e3 = inOff[3];
+      int e4 = inOff[4];
+      int e5 = inOff[5];
+      bt43(phase, base + inOff[0], e1, e2, e3, e4, e5, t, 0, L);
+      bt43(phase, base + inOff[6], e1, e2, e3, e4, e5, t, 6 * L, L);
+      bt43(phase, base + inOff[12], e1, e2, e3, e4, e5, t, 12 * L, L);
+      bt43(phase, base + inOff[18], e1, e2, e3, e4, e5, t, 18 * L, L);
+      bt43(phase, base + inOff[24], e1, e2, e3, e4, e5, t, 24 * L, L);
+      bt43(phase, base + inOff[30], e1, e2, e3, e4, e5, t, 30 * L, L);
+      int step = 6 * productStride;
+      int o = bOff;
+      bt43(t, 0, 6 * L, 12 * L, 18 * L, 24 * L, 30 * L, b, o, step);
+      o += productStride;
+      bt43(t, L, 6 * L, 12 * L, 18 * L, 24 * L, 30 * L, b, o, step);
+      o += productStride;
+      bt43(t, 2 * L, 6 * L, 12 * L, 18 * L, 24 * L, 30 * L, b, o, step);
+      o += productStride;
+      bt43(t, 3 * L, 6 * L, 12 * L, 18 * L, 24 * L, 30 * L, b, o, step);
+      o += productStride;
+      bt43(t, 4 * L, 6 * L, 12 * L, 18 * L, 24 * L, 30 * L, b, o, step);
+      o += productStride;
+      bt43(t, 5 * L, 6 * L, 12 * L, 18 * L, 24 * L, 30 * L, b, o, step);
+    }
+
+    /**
+     * BT of {@link WinogradMatrices#F4X3} (points 0, 1, -1, 2, -1/2) on six vectors at {@code
+     * src[o], src[o + e1], ..., src[o + e5]}: rows {@code (1, 3/2, -2, -3/2, 1, 0), (0, -1, -5/2,
+     * -1/2, 1, 0), (0, 1, 1/2, -5/2, 1, 0), (0, -1/2, -1, 1/2, 1, 0), (0, 2, -1, -2, 1, 0), (0, 1,
+     * 3/2, -2, -3/2, 1)} to {@code dst[d + i * step]}, in 17 operations where the dense rows take
+     * 36 multiply-adds and as many loads and broadcasts.
+     */
+    private static void bt43(
+        float[] src, int o, int e1, int e2, int e3, int e4, int e5, float[] dst, int d, int step) {
+      FloatVector x0 = FloatVector.fromArray(SPECIES, src, o);
+      FloatVector x1 = FloatVector.fromArray(SPECIES, src, o + e1);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, src, o + e2);
+      FloatVector x3 = FloatVector.fromArray(SPECIES, src, o + e3);
+      FloatVector x4 = FloatVector.fromArray(SPECIES, src, o + e4);
+      FloatVector x5 = FloatVector.fromArray(SPECIES, src, o + e5);
+      FloatVector half = FloatVector.broadcast(SPECIES, 0.5f);
+      FloatVector minusHalf = FloatVector.broadcast(SPECIES, -0.5f);
+      FloatVector threeHalves = FloatVector.broadcast(SPECIES, 1.5f);
+      FloatVector two = FloatVector.broadcast(SPECIES, 2f);
+      FloatVector minusTwo = FloatVector.broadcast(SPECIES, -2f);
+      FloatVector minusFiveHalves = FloatVector.broadcast(SPECIES, -2.5f);
+      FloatVector v = x1.sub(x3);
+      FloatVector u = x4.sub(x2);
+      v.fma(threeHalves, x2.fma(minusTwo, x0.add(x4))).intoArray(dst, d);
+      x3.fma(minusHalf, x2.fma(minusFiveHalves, x4.sub(x1))).intoArray(dst, d + step);
+      x3.fma(minusFiveHalves, x2.fma(half, x4.add(x1))).intoArray(dst, d + 2 * step);
+      v.fma(minusHalf, u).intoArray(dst, d + 3 * step);
+      v.fma(two, u).intoArray(dst, d + 4 * step);
+      x2.sub(x4).fma(threeHalves, x3.fma(minusTwo, x1.add(x5))).intoArray(dst, d + 5 * step);
+    }
+
+    /**
+     * {@link #outputTransform} for {@link WinogradMatrices#F4X3}: columns of M, then rows, each an
+     * {@link #at43}; straight-line for the reason given at {@link #inputTransform6}.
+     */
+    private void outputTransform43(float[] c, int cOff, int xiStride, float[] t, int y) {
+      int e = 6 * xiStride;
+      at43(c, cOff, e, t, 0, 6 * L);
+      at43(c, cOff + xiStride, e, t, L, 6 * L);
+      at43(c, cOff + 2 * xiStride, e, t, 2 * L, 6 * L);
+      at43(c, cOff + 3 * xiStride, e, t, 3 * L, 6 * L);
+      at43(c, cOff + 4 * xiStride, e, t, 4 * L, 6 * L);
+      at43(c, cOff + 5 * xiStride, e, t, 5 * L, 6 * L);
+      at43(t, 0, L, t, y, NR);
+      at43(t, 6 * L, L, t, y + 4 * NR, NR);
+      at43(t, 12 * L, L, t, y + 8 * NR, NR);
+      at43(t, 18 * L, L, t, y + 12 * NR, NR);
+    }
+
+    /**
+     * AT of {@link WinogradMatrices#F4X3} on six vectors {@code src[o + k * e]}: {@code (x0 + x1 +
+     * x2 + x3 + x4, x1 - x2 + 2 x3 - x4 / 2, x1 + x2 + 4 x3 + x4 / 4, x1 - x2 + 8 x3 - x4 / 8 +
+     * x5)} to {@code dst[d + i * step]}.
+     */
+    private static void at43(float[] src, int o, int e, float[] dst, int d, int step) {
+      FloatVector x0 = FloatVector.fromArray(SPECIES, src, o);
+      FloatVector x1 = FloatVector.fromArray(SPECIES, src, o + e);
+      FloatVector x2 = FloatVector.fromArray(SPECIES, src, o + 2 * e);
+      FloatVector x3 = FloatVector.fromArray(SPECIES, src, o + 3 * e);
+      FloatVector x4 = FloatVector.fromArray(SPECIES, src, o + 4 * e);
+      FloatVector x5 = FloatVector.fromArray(SPECIES, src, o + 5 * e);
+      FloatVector sum = x1.add(x2);
+      FloatVector diff = x1.sub(x2);
+      x0.add(sum).add(x3.add(x4)).intoArray(dst, d);
+      x4.fma(
+              FloatVector.broadcast(SPECIES, -0.5f),
+              x3.fma(FloatVector.broadcast(SPECIES, 2f), diff))
+          .intoArray(dst, d + step);
+      x4.fma(FloatVector.broadcast(SPECIES, 0.25f), x3.fma(FloatVector.broadcast(SPECIES, 4f), sum))
+          .intoArray(dst, d + 2 * step);
+      x4.fma(
+              FloatVector.broadcast(SPECIES, -0.125f),
+              x3.fma(FloatVector.broadcast(SPECIES, 8f), diff.add(x5)))
+          .intoArray(dst, d + 3 * step);
+    }
+
+    /**
      * {@link #inputTransform} for any 6-point tiles: rows of d, then columns.
      *
      * <p>This and {@link #outputTransform6} are written as straight lines of {@link #dense6} calls,
@@ -1156,6 +1339,8 @@ final class VectorWinograd {
           java.util.Arrays.fill(
               phase, base + chFrom * channelFloats, base + chTo * channelFloats, 0f);
         }
+        int end = (to - from) * sampleFloats;
+        java.util.Arrays.fill(phase, end, end + slack, 0f);
       }
       for (int sample = from; sample < to; sample++) {
         for (int ch = chFrom; ch < chTo; ch++) {

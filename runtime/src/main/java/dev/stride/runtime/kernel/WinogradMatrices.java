@@ -106,10 +106,20 @@ record WinogradMatrices(int m, int r, double[] at, double[] g, double[] bt) {
    */
   static final int RUN_PER_ROW_MIN = 12;
 
-  /** GEMM columns per tile row of {@code g}'s output in the vector layout. */
+  /**
+   * GEMM columns per tile row of {@code g}'s output in the vector layout. Short rows are run one at
+   * a time too where the padding would be a fifth or more of the GEMM's columns (ResNet's 7 x 7
+   * layers in 2 x 2 tiles: 4 tiles and 1 unused column per row, 20 columns a sample for 16 tiles):
+   * every unused column costs a multiply-add per output channel, a row's partly used transform
+   * vector only a few operations per input channel. Rows of at most two tiles per unused column
+   * stay padded: their vectors would be mostly idle lanes, and such planes (3 x 3) are too small to
+   * gain.
+   */
   int rowColumns(Conv2dGeometry g) {
     int tilesX = (g.outWidth() + m - 1) / m;
-    return tilesX >= RUN_PER_ROW_MIN ? tilesX : tilesX + (n() - 1) / m;
+    int unused = (n() - 1) / m;
+    boolean perRow = tilesX >= RUN_PER_ROW_MIN || (tilesX > 2 * unused && tilesX <= 4 * unused);
+    return perRow ? tilesX : tilesX + unused;
   }
 
   /** Products per sample of the vector layout: {@code n^2} per GEMM column. */

@@ -171,6 +171,21 @@ class VectorWinogradTest {
     check(r, WinogradMatrices.F4X3, 3, 384, 12, 12, 384, 1, 1, 1, 1, true, Activation.RELU);
   }
 
+  /**
+   * ResNet-18's small planes at batches 1 and 2: one tile row at a time ({@link
+   * WinogradMatrices#rowColumns}), with the phase buffer shared by every task and the output
+   * channels split over them.
+   */
+  @Test
+  void resNetSmallPlanes() {
+    Random r = new Random(13);
+    for (int n : new int[] {1, 2}) {
+      check(r, WinogradMatrices.F2X3, n, 512, 7, 7, 512, 1, 1, 1, 1, true, Activation.RELU);
+      check(r, WinogradMatrices.F4X3, n, 256, 14, 14, 256, 1, 1, 1, 1, true, Activation.RELU);
+      check(r, WinogradMatrices.F4X3, n, 128, 28, 28, 128, 1, 1, 1, 1, true, Activation.NONE);
+    }
+  }
+
   @Test
   void vectorKernelsPickItForAlexNetWhenEnabled() {
     Conv2dGeometry g = new Conv2dGeometry(256, 12, 12, 384, 12, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1);

@@ -99,6 +99,26 @@ class WinogradMatricesTest {
         0.0);
     assertArrayEquals(
         new double[] {1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 1}, WinogradMatrices.F2X5.at(), 0.0);
+    assertArrayEquals(
+        new double[] {
+          1, 1.5, -2, -1.5, 1, 0, //
+          0, -1, -2.5, -0.5, 1, 0, //
+          0, 1, 0.5, -2.5, 1, 0, //
+          0, -0.5, -1, 0.5, 1, 0, //
+          0, 2, -1, -2, 1, 0, //
+          0, 1, 1.5, -2, -1.5, 1
+        },
+        WinogradMatrices.F4X3.bt(),
+        0.0);
+    assertArrayEquals(
+        new double[] {
+          1, 1, 1, 1, 1, 0, //
+          0, 1, -1, 2, -0.5, 0, //
+          0, 1, 1, 4, 0.25, 0, //
+          0, 1, -1, 8, -0.125, 1
+        },
+        WinogradMatrices.F4X3.at(),
+        0.0);
   }
 
   @Test
@@ -143,6 +163,20 @@ class WinogradMatricesTest {
     assertSame(WinogradMatrices.F2X5, WinogradMatrices.select(conv(96, 26, 256, 5, 1, 2, 1)));
     assertSame(WinogradMatrices.F2X3, WinogradMatrices.select(conv(256, 12, 384, 3, 1, 1, 1)));
     assertSame(WinogradMatrices.F2X3, WinogradMatrices.select(conv(384, 12, 256, 3, 1, 1, 1)));
+  }
+
+  @Test
+  void shortRowsRunOneAtATimeWhereThePaddingIsAFifthOrMore() {
+    WinogradMatrices f23 = WinogradMatrices.F2X3;
+    WinogradMatrices f43 = WinogradMatrices.F4X3;
+    assertEquals(4, f23.rowColumns(conv(512, 7, 512, 3, 1, 1, 1)), "7 x 7: 4 tiles, 1 unused");
+    assertEquals(4, f43.rowColumns(conv(256, 14, 256, 3, 1, 1, 1)), "14 x 14 in 4 x 4 tiles");
+    assertEquals(3, f43.rowColumns(conv(256, 12, 384, 3, 1, 1, 1)), "12 x 12 in 4 x 4 tiles");
+    assertEquals(8, f43.rowColumns(conv(128, 28, 128, 3, 1, 1, 1)), "7 tiles: padded");
+    assertEquals(7, f23.rowColumns(conv(256, 12, 384, 3, 1, 1, 1)), "6 tiles: padded");
+    assertEquals(3, f23.rowColumns(conv(64, 3, 64, 3, 1, 1, 1)), "2 tiles: padded");
+    assertEquals(28, f23.rowColumns(conv(64, 56, 64, 3, 1, 1, 1)), "28 tiles: per row");
+    assertEquals(16 * 4 * 4, f23.computedProducts(conv(512, 7, 512, 3, 1, 1, 1)));
   }
 
   @Test
