@@ -14,7 +14,10 @@ import java.util.Arrays;
  * G} hidden channels at a time: the group's expanded rows, its depthwise output, and the band's
  * projection sums (to which every group adds its share) together fit in half of L2. Neighbouring
  * bands recompute the one or two expanded rows they share; {@code R} is as large as L2 allows, so
- * that is a small part of the expansion.
+ * that is a small part of the expansion. The band's input rows are staged as the depthwise
+ * convolution's zero-padded phase planes before the expansion, which is pointwise and so runs on
+ * that layout as well as on any other: the depthwise kernel then reads the expanded planes in
+ * place, once their padding cells are set back to zero.
  *
  * <p>Each stage uses the kernels of the layer-by-layer path: {@link VectorGemm#directKernel} for
  * both 1x1 convolutions (the input's rows are consecutive floats per channel, read in place; the
@@ -106,12 +109,11 @@ final class VectorInvertedResidual {
 
   /** One thread's band buffers, grown on demand. */
   private static final class Scratch {
+    float[] in = new float[0];
     float[] hid = new float[0];
     float[] dw = new float[0];
     float[] out = new float[0];
-    float[] pad = new float[0];
-    float[] row = new float[0];
-    float[] tail = new float[0];
+    int[] runs = new int[0];
   }
 
   private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -141,19 +143,29 @@ final class VectorInvertedResidual {
     private final int bandRows;
     private final int bands;
 
-    /** Floats per hidden channel of the group's expanded rows and of its depthwise output. */
-    private final int hidLd;
-
-    private final int dLd;
-
-    /** One phase plane of the depthwise input, as in {@link VectorDepthwise}. */
+    /**
+     * The band's depthwise input, per channel: {@code s x s} zero-padded phase planes of {@code
+     * rowH x rowW}, as in {@link VectorDepthwise}, so that every tap reads consecutive floats.
+     */
     private final int rowH;
 
     private final int rowW;
-    private final int padFloats;
+
+    /** Floats of one channel's phase planes. */
+    private final int planes;
+
+    /**
+     * Floats per channel of the staged input (the planes, whole tiles), of the expanded planes
+     * (with the zeros the depthwise kernel's last steps read past them), and of the depthwise
+     * output and the projection's sums ({@code oy * rowW + ox}, whole kernel steps and tiles).
+     */
+    private final int inLd;
+
+    private final int hidLd;
+    private final int dLd;
+
     private final int[] kOffD = new int[9];
     private final int[] kOffIn;
-    private final int[] kOffTail;
     private final int[] kOffP;
 
     Block(
@@ -208,10 +220,11 @@ final class VectorInvertedResidual {
       }
       this.bandRows = r;
       this.bands = (oh + r - 1) / r;
+      this.rowH = rowH(r);
+      this.planes = s * s * rowH * rowW;
+      this.inLd = inLd(r);
       this.hidLd = hidLd(r);
       this.dLd = dLd(r);
-      this.rowH = rowH(r);
-      this.padFloats = padFloats(r);
       for (int t = 0; t < 9; t++) {
         int dy = t / 3;
         int dx = t % 3;
@@ -219,10 +232,8 @@ final class VectorInvertedResidual {
         kOffD[t] = plane * rowH * rowW + dy / s * rowW + dx / s;
       }
       kOffIn = new int[c];
-      kOffTail = new int[c];
       for (int k = 0; k < c; k++) {
-        kOffIn[k] = k * h * w;
-        kOffTail[k] = k * NR;
+        kOffIn[k] = k * inLd;
       }
       kOffP = new int[e];
       for (int k = 0; k < e; k++) {
@@ -241,29 +252,28 @@ final class VectorInvertedResidual {
       return bias == null ? new float[size] : Arrays.copyOf(bias, size);
     }
 
-    private int hidLd(int r) {
-      return roundUp(Math.min(h, (r - 1) * s + 3) * w, NR);
-    }
-
-    private int dLd(int r) {
-      return roundUp(r * ow, NR);
-    }
-
     private int rowH(int r) {
       return ((r - 1) * s + 2) / s + 1;
     }
 
-    private int padFloats(int r) {
-      // The last kernel step of a band runs up to COLUMNS past its positions, shifted by a tap.
-      return s * s * rowH(r) * rowW + COLUMNS + rowW + L;
+    private int inLd(int r) {
+      return roundUp(s * s * rowH(r) * rowW, NR);
+    }
+
+    private int hidLd(int r) {
+      // The depthwise kernel's last step runs up to COLUMNS past the band, shifted by a tap.
+      return Math.max(inLd(r), s * s * rowH(r) * rowW + COLUMNS + rowW + L);
+    }
+
+    private int dLd(int r) {
+      return roundUp(roundUp(r * rowW, COLUMNS), NR);
     }
 
     private long bytes(int r, int oPanels) {
       long floats =
           (long) oPanels * MR * dLd(r)
-              + (long) group * ((expand ? hidLd(r) : 0) + dLd(r))
-              + padFloats(r)
-              + roundUp(r * rowW, COLUMNS);
+              + (long) group * (hidLd(r) + dLd(r))
+              + (expand ? (long) c * inLd(r) : 0);
       return 4 * floats;
     }
 
@@ -320,13 +330,14 @@ final class VectorInvertedResidual {
         int to) {
       Scratch sc = SCRATCH.get();
       int oPanels = (o + MR - 1) / MR;
-      float[] hid = sc.hid = VectorGemm.atLeast(sc.hid, expand ? group * hidLd : 0);
+      float[] in = sc.in = VectorGemm.atLeast(sc.in, expand ? c * inLd : 0);
+      float[] hid = sc.hid = VectorGemm.atLeast(sc.hid, group * hidLd);
       float[] dwOut = sc.dw = VectorGemm.atLeast(sc.dw, group * dLd);
       float[] out = sc.out = VectorGemm.atLeast(sc.out, oPanels * MR * dLd);
-      float[] pad = sc.pad = VectorGemm.atLeast(sc.pad, padFloats);
-      float[] row =
-          sc.row = VectorGemm.atLeast(sc.row, roundUp(bandRows * rowW, COLUMNS) + COLUMNS);
-      float[] tail = sc.tail = VectorGemm.atLeast(sc.tail, expand ? c * NR : 0);
+      if (sc.runs.length < 4 * s * rowH * s + 2) {
+        sc.runs = new int[4 * s * rowH * s + 2];
+      }
+      int[] runs = sc.runs;
       int hw = h * w;
       int plane = oh * ow;
       for (int u = from; u < to; u++) {
@@ -337,36 +348,40 @@ final class VectorInvertedResidual {
         int iyLo = oy0 * s - 1; // the band's first padded row, as an input row
         int iyA = Math.max(0, iyLo);
         int iyB = Math.min(h, (oy0 + rows - 1) * s + 2);
-        int positions = (iyB - iyA) * w;
-        int outPositions = rows * ow;
         int inBase = sample * g.inputSize();
+        int runCount = paddingRuns(iyA, iyB, iyLo, runs);
+        int positions = rows * rowW;
+        if (expand) {
+          for (int ch = 0; ch < c; ch++) {
+            fillPlanes(input, inBase + ch * hw + iyA * w, iyA, iyB, iyLo, in, ch * inLd);
+          }
+        }
         Arrays.fill(out, 0, oPanels * MR * dLd, 0f);
-        // Padding cells, and rows past a short band, hold zeros; the inside is written per channel.
-        Arrays.fill(pad, 0, padFloats, 0f);
         for (int e0 = 0; e0 < e; e0 += group) {
           int e1 = Math.min(e, e0 + group);
           if (expand) {
-            expandRows(input, inBase + iyA * w, positions, e0, e1, hid, tail);
+            expandPlanes(in, e0, e1, hid);
+          } else {
+            for (int ch = e0; ch < e1; ch++) {
+              fillPlanes(input, inBase + ch * hw + iyA * w, iyA, iyB, iyLo, hid, (ch - e0) * hidLd);
+            }
           }
           for (int ch = e0; ch < e1; ch++) {
-            if (expand) {
-              fillPlanes(hid, (ch - e0) * hidLd, iyA, iyB, iyLo, pad);
-            } else {
-              fillPlanes(input, inBase + ch * hw + iyA * w, iyA, iyB, iyLo, pad);
+            int at = (ch - e0) * hidLd;
+            // The padding cells: zeros, whatever the expansion made of the staged input there.
+            for (int q = 0; q < runCount; q += 2) {
+              Arrays.fill(hid, at + runs[q], at + runs[q] + runs[q + 1], 0f);
             }
-            int count = rows * rowW;
-            for (int col = 0; col < count; col += COLUMNS) {
-              VectorDepthwise.kernel(dw, ch * 9, pad, col, kOffD, 9, row, col);
-            }
-            VectorGemm.biasActivate(row, 0, row, 0, count, biasD[ch], Activation.RELU6);
             int d = (ch - e0) * dLd;
-            for (int rr = 0; rr < rows; rr++) {
-              System.arraycopy(row, rr * rowW, dwOut, d + rr * ow, ow);
+            for (int col = 0; col < positions; col += COLUMNS) {
+              VectorDepthwise.kernel(dw, ch * 9, hid, at + col, kOffD, 9, dwOut, d + col);
             }
+            VectorGemm.biasActivate(dwOut, d, dwOut, d, positions, biasD[ch], Activation.RELU6);
           }
-          // The group's share of the projection: K steps e0..e1 of every output panel.
+          // The group's share of the projection: K steps e0..e1 of every output panel, over the
+          // depthwise output's positions (rowW - OW of each row unused).
           int bOff = -e0 * dLd;
-          for (int col = 0; col < outPositions; col += NR) {
+          for (int col = 0; col < positions; col += NR) {
             for (int p = 0; p < oPanels; p++) {
               VectorGemm.directKernel(
                   packedP,
@@ -385,54 +400,81 @@ final class VectorInvertedResidual {
         int outBase = sample * outStride + outOff + oy0 * ow;
         int resBase = sample * g.outputSize() + oy0 * ow;
         for (int oc = 0; oc < o; oc++) {
-          VectorEpilogue.store(
-              out,
-              oc * dLd,
-              output,
-              outBase + oc * plane,
-              outPositions,
-              biasP[oc],
-              residual,
-              resBase + oc * plane,
-              Activation.NONE);
+          for (int rr = 0; rr < rows; rr++) {
+            VectorEpilogue.store(
+                out,
+                oc * dLd + rr * rowW,
+                output,
+                outBase + oc * plane + rr * ow,
+                ow,
+                biasP[oc],
+                residual,
+                resBase + oc * plane + rr * ow,
+                Activation.NONE);
+          }
         }
       }
     }
 
     /**
-     * Hidden channels {@code [e0, e1)} of the input's {@code positions} consecutive floats per
-     * channel from {@code at}, expanded with bias and ReLU6 into {@code hid} ({@link #hidLd} per
-     * channel).
+     * The cells of one channel's phase planes that lie outside input rows {@code [iyA, iyB)} or
+     * outside the input's columns, as (offset, length) pairs into {@code runs}; returns how many
+     * ints it wrote.
      */
-    private void expandRows(
-        float[] input, int at, int positions, int e0, int e1, float[] hid, float[] tail) {
+    private int paddingRuns(int iyA, int iyB, int iyLo, int[] runs) {
+      int count = 0;
+      int planeSize = rowH * rowW;
+      for (int a = 0; a < s; a++) {
+        for (int pr = 0; pr < rowH; pr++) {
+          int iy = pr * s + a + iyLo;
+          for (int b = 0; b < s; b++) {
+            int rowStart = (a * s + b) * planeSize + pr * rowW;
+            if (iy < iyA || iy >= iyB) {
+              runs[count++] = rowStart;
+              runs[count++] = rowW;
+              continue;
+            }
+            // Padded column pc * s + b holds input column pc * s + b - 1, inside for 1..W.
+            int first = b >= 1 ? 0 : 1; // the first plane column inside the input
+            int end = Math.min(rowW, Math.floorDiv(w - b, s) + 1); // one past the last
+            if (end <= first) {
+              runs[count++] = rowStart;
+              runs[count++] = rowW;
+              continue;
+            }
+            if (first > 0) {
+              runs[count++] = rowStart;
+              runs[count++] = first;
+            }
+            if (end < rowW) {
+              runs[count++] = rowStart + end;
+              runs[count++] = rowW - end;
+            }
+          }
+        }
+      }
+      return count;
+    }
+
+    /**
+     * Hidden channels {@code [e0, e1)} of the staged input's planes (every cell: the expansion is
+     * pointwise), with bias and ReLU6, into {@code hid}.
+     */
+    private void expandPlanes(float[] in, int e0, int e1, float[] hid) {
       int panelFrom = e0 / MR;
       int panelTo = (e1 + MR - 1) / MR;
-      Arrays.fill(hid, 0, (panelTo - panelFrom) * MR * hidLd, 0f);
-      for (int col = 0; col < positions; col += NR) {
-        float[] b = input;
-        int bOff = at + col;
-        int[] kOff = kOffIn;
-        if (col + NR > positions) {
-          // The last tile would read past the band (and the array): its columns staged, zeros
-          // after them.
-          int len = positions - col;
-          for (int k = 0; k < c; k++) {
-            System.arraycopy(input, at + kOffIn[k] + col, tail, k * NR, len);
-            Arrays.fill(tail, k * NR + len, (k + 1) * NR, 0f);
-          }
-          b = tail;
-          bOff = 0;
-          kOff = kOffTail;
-        }
+      for (int q = 0; q < panelTo - panelFrom; q++) {
+        Arrays.fill(hid, q * MR * hidLd, q * MR * hidLd + MR * hidLd - hidLd + inLd, 0f);
+      }
+      for (int col = 0; col < inLd; col += NR) {
         for (int p = panelFrom; p < panelTo; p++) {
           for (int k0 = 0; k0 < c; k0 += kc) {
             VectorGemm.directKernel(
                 packedE,
                 p * MR * c + k0 * MR,
-                b,
-                bOff,
-                kOff,
+                in,
+                col,
+                kOffIn,
                 k0,
                 Math.min(kc, c - k0),
                 hid,
@@ -443,39 +485,40 @@ final class VectorInvertedResidual {
       }
       for (int ch = e0; ch < e1; ch++) {
         int off = (ch - e0) * hidLd;
-        VectorGemm.biasActivate(hid, off, hid, off, positions, biasE[ch], Activation.RELU6);
+        VectorGemm.biasActivate(hid, off, hid, off, inLd, biasE[ch], Activation.RELU6);
       }
     }
 
     /**
-     * Input rows {@code [iyA, iyB)} of one hidden channel ({@code w} floats each from {@code at})
-     * into the band's phase planes, laid out {@code (s, s, rowH, rowW)} from padded row {@code iyLo
-     * + 1}.
+     * Input rows {@code [iyA, iyB)} of one channel ({@code w} floats each from {@code at}) into its
+     * phase planes at {@code dst[dstOff]}, laid out {@code (s, s, rowH, rowW)} from padded row
+     * {@code iyLo + 1}; the padding cells are left as they are.
      */
-    private void fillPlanes(float[] src, int at, int iyA, int iyB, int iyLo, float[] pad) {
+    private void fillPlanes(
+        float[] src, int at, int iyA, int iyB, int iyLo, float[] dst, int dstOff) {
       int planeSize = rowH * rowW;
       for (int iy = iyA; iy < iyB; iy++) {
         int py = iy - iyLo;
-        int rowBase = (py % s) * s * planeSize + py / s * rowW;
-        int in = at + (iy - iyA) * w;
+        int rowBase = dstOff + (py % s) * s * planeSize + py / s * rowW;
+        int x0 = at + (iy - iyA) * w;
         if (s == 1) {
-          System.arraycopy(src, in, pad, rowBase + 1, w);
+          System.arraycopy(src, x0, dst, rowBase + 1, w);
         } else if (s == 2) {
           // Padded column x + 1: odd for even x (phase 1, column x / 2), even for odd x.
           int a = rowBase + planeSize;
           int b = rowBase + 1;
           int x = 0;
           for (; x + 1 < w; x += 2) {
-            pad[a++] = src[in + x];
-            pad[b++] = src[in + x + 1];
+            dst[a++] = src[x0 + x];
+            dst[b++] = src[x0 + x + 1];
           }
           if (x < w) {
-            pad[a] = src[in + x];
+            dst[a] = src[x0 + x];
           }
         } else {
           for (int x = 0; x < w; x++) {
             int xx = x + 1;
-            pad[rowBase + xx % s * planeSize + xx / s] = src[in + x];
+            dst[rowBase + xx % s * planeSize + xx / s] = src[x0 + x];
           }
         }
       }

@@ -83,10 +83,10 @@ class VectorInvertedResidualTest {
   }
 
   @Test
-  void strideOneAndTwoWithAndWithoutResidualOnOddPlanes() {
+  void stridesOneToThreeWithAndWithoutResidualOnOddPlanes() {
     Random r = new Random(1);
     for (int hw : new int[] {1, 3, 7, 13, 31}) {
-      for (int stride = 1; stride <= 2; stride++) {
+      for (int stride = 1; stride <= 3; stride++) {
         for (int threads : new int[] {1, 3, 100}) {
           boolean residual = stride == 1;
           check(r, 1, 5, 30, 5, hw, hw + 2, stride, true, residual, threads);
