@@ -113,6 +113,7 @@ final class VectorInvertedResidual {
     float[] hid = new float[0];
     float[] dw = new float[0];
     float[] out = new float[0];
+    float[] carry = new float[0];
     int[] runs = new int[0];
   }
 
@@ -301,7 +302,7 @@ final class VectorInvertedResidual {
               * ((expand ? (double) c * e * h * w : 0) + 9.0 * e * plane + (double) e * o * plane);
       int threads = Parallel.threads();
       int chunks =
-          threads == 1 || flops < VectorConvolution.INLINE_FLOPS ? 1 : Math.min(units, threads * 2);
+          threads == 1 || flops < VectorConvolution.INLINE_FLOPS ? 1 : Math.min(units, threads);
       if (chunks == 1) {
         compute(input, output, outStride, outOff, residual, 0, units);
         return;
@@ -338,6 +339,11 @@ final class VectorInvertedResidual {
         sc.runs = new int[4 * s * rowH * s + 2];
       }
       int[] runs = sc.runs;
+      // At stride 1 a band's first two padded rows are the last two of the band before: kept
+      // per hidden channel, so that a thread's consecutive bands expand each row once.
+      boolean carries = expand && s == 1;
+      float[] carry = sc.carry = VectorGemm.atLeast(sc.carry, carries ? e * 2 * rowW : 0);
+      int carried = -1; // the unit whose last rows carry holds
       int hw = h * w;
       int plane = oh * ow;
       for (int u = from; u < to; u++) {
@@ -351,16 +357,21 @@ final class VectorInvertedResidual {
         int inBase = sample * g.inputSize();
         int runCount = paddingRuns(iyA, iyB, iyLo, runs);
         int positions = rows * rowW;
+        boolean reuse = carries && carried == u - 1 && band > 0;
+        // With the rows carried over, the expansion starts at the tile that holds the third row.
+        int fromCol = reuse ? 2 * rowW / NR * NR : 0;
+        int stageFrom = reuse ? Math.max(iyA, iyLo + 2) : iyA;
         if (expand) {
           for (int ch = 0; ch < c; ch++) {
-            fillPlanes(input, inBase + ch * hw + iyA * w, iyA, iyB, iyLo, in, ch * inLd);
+            fillPlanes(
+                input, inBase + ch * hw + stageFrom * w, stageFrom, iyB, iyLo, in, ch * inLd);
           }
         }
         Arrays.fill(out, 0, oPanels * MR * dLd, 0f);
         for (int e0 = 0; e0 < e; e0 += group) {
           int e1 = Math.min(e, e0 + group);
           if (expand) {
-            expandPlanes(in, e0, e1, hid);
+            expandPlanes(in, e0, e1, hid, fromCol);
           } else {
             for (int ch = e0; ch < e1; ch++) {
               fillPlanes(input, inBase + ch * hw + iyA * w, iyA, iyB, iyLo, hid, (ch - e0) * hidLd);
@@ -368,9 +379,15 @@ final class VectorInvertedResidual {
           }
           for (int ch = e0; ch < e1; ch++) {
             int at = (ch - e0) * hidLd;
+            if (reuse) {
+              System.arraycopy(carry, ch * 2 * rowW, hid, at, 2 * rowW);
+            }
             // The padding cells: zeros, whatever the expansion made of the staged input there.
             for (int q = 0; q < runCount; q += 2) {
               Arrays.fill(hid, at + runs[q], at + runs[q] + runs[q + 1], 0f);
+            }
+            if (carries) {
+              System.arraycopy(hid, at + rows * rowW, carry, ch * 2 * rowW, 2 * rowW);
             }
             int d = (ch - e0) * dLd;
             for (int col = 0; col < positions; col += COLUMNS) {
@@ -397,6 +414,7 @@ final class VectorInvertedResidual {
             }
           }
         }
+        carried = u;
         int outBase = sample * outStride + outOff + oy0 * ow;
         int resBase = sample * g.outputSize() + oy0 * ow;
         for (int oc = 0; oc < o; oc++) {
@@ -457,16 +475,16 @@ final class VectorInvertedResidual {
     }
 
     /**
-     * Hidden channels {@code [e0, e1)} of the staged input's planes (every cell: the expansion is
-     * pointwise), with bias and ReLU6, into {@code hid}.
+     * Hidden channels {@code [e0, e1)} of the staged input's planes from column {@code fromCol}
+     * (every cell: the expansion is pointwise), with bias and ReLU6, into {@code hid}.
      */
-    private void expandPlanes(float[] in, int e0, int e1, float[] hid) {
+    private void expandPlanes(float[] in, int e0, int e1, float[] hid, int fromCol) {
       int panelFrom = e0 / MR;
       int panelTo = (e1 + MR - 1) / MR;
-      for (int q = 0; q < panelTo - panelFrom; q++) {
-        Arrays.fill(hid, q * MR * hidLd, q * MR * hidLd + MR * hidLd - hidLd + inLd, 0f);
+      for (int r = 0; r < (panelTo - panelFrom) * MR; r++) {
+        Arrays.fill(hid, r * hidLd + fromCol, r * hidLd + inLd, 0f);
       }
-      for (int col = 0; col < inLd; col += NR) {
+      for (int col = fromCol; col < inLd; col += NR) {
         for (int p = panelFrom; p < panelTo; p++) {
           for (int k0 = 0; k0 < c; k0 += kc) {
             VectorGemm.directKernel(
@@ -485,7 +503,8 @@ final class VectorInvertedResidual {
       }
       for (int ch = e0; ch < e1; ch++) {
         int off = (ch - e0) * hidLd;
-        VectorGemm.biasActivate(hid, off, hid, off, inLd, biasE[ch], Activation.RELU6);
+        VectorGemm.biasActivate(
+            hid, off + fromCol, hid, off + fromCol, inLd - fromCol, biasE[ch], Activation.RELU6);
       }
     }
 
