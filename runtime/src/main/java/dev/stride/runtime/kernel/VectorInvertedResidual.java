@@ -48,11 +48,16 @@ final class VectorInvertedResidual {
    * cache either way, and their layers split better over threads at batch 1.
    */
   static boolean suits(InvertedResidualGeometry g) {
-    if (MODE.equals("always")) {
-      return true;
-    }
-    if (!Boolean.parseBoolean(MODE)) {
-      return false;
+    switch (MODE) {
+      case "always":
+        return true;
+      case "false":
+        return false;
+      case "true":
+        break;
+      default:
+        throw new IllegalArgumentException(
+            "-D" + PROPERTY + "=" + MODE + ": expected true, false or always");
     }
     long hidden = 4L * g.hiddenChannels() * g.height() * g.width();
     return hidden > VectorGemm.GEOMETRY.l2() / 2;
