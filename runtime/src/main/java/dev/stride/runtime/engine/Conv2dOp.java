@@ -18,6 +18,21 @@ final class Conv2dOp extends GemmOp {
   }
 
   @Override
+  Conv2d convolution() {
+    return kind;
+  }
+
+  /**
+   * An inverted-residual block from here on as one step when the kernels fuse it, else one layer.
+   */
+  @Override
+  void plan(Planner p, int i) {
+    if (!(p.fuse() && InvertedResidualBlock.plan(p, i))) {
+      super.plan(p, i);
+    }
+  }
+
+  @Override
   PreparedLayer prepare(Planner p, int i, float[] weight, float[] bias, Activation activation) {
     Shape in = p.inShape(i);
     Shape out = p.node(i).out();

@@ -1,5 +1,6 @@
 package dev.stride.runtime.engine;
 
+import dev.stride.graph.Conv2d;
 import dev.stride.runtime.kernel.Activation;
 
 /**
@@ -42,6 +43,11 @@ abstract class Op {
   /** Whether this kind sums two operands, so a producer of one can add the other in its output. */
   boolean sums() {
     return false;
+  }
+
+  /** The convolution this kind is, for fusions over several layers; null for other kinds. */
+  Conv2d convolution() {
+    return null;
   }
 
   /** Whether this kind joins channels, so a producer can write its slice of the output directly. */

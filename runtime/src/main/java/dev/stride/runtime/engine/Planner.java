@@ -21,6 +21,8 @@ import java.util.function.Function;
  *       by folding it into its weights, then an activation (past Dropout and Flatten) into its
  *       output pass, or else an {@code Add} whose other operand is already computed (a residual
  *       connection) and an activation after that Add;
+ *   <li>an inverted-residual block (1x1, depthwise 3x3, 1x1, each with its BatchNorm and ReLU6, and
+ *       its Add) is one step when the kernels fuse it ({@link InvertedResidualBlock});
  *   <li>such a layer whose only reader is a {@code Concat} writes its channel slice of the Concat's
  *       output directly; other Concat operands are copied in;
  *   <li>Flatten and Dropout move no data; BatchNorm and activations that are not fused run in place

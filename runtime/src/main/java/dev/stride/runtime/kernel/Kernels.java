@@ -117,6 +117,25 @@ public interface Kernels {
   }
 
   /**
+   * An inverted-residual block ({@link InvertedResidualGeometry}) as one layer, its BatchNorms
+   * already folded into the weights: {@code expandWeight (hidden, C)} (null without expansion),
+   * {@code depthwiseWeight (hidden, 1, 3, 3)}, {@code projectWeight (OC, hidden)}, each bias may be
+   * null; its slice-and-residual {@code run} adds the block's shortcut. Null when this
+   * implementation runs such a block as its three layers, which the default (and the scalar
+   * reference) always does. The arrays are not modified and may be kept.
+   */
+  default PreparedLayer prepareInvertedResidual(
+      InvertedResidualGeometry g,
+      float[] expandWeight,
+      float[] expandBias,
+      float[] depthwiseWeight,
+      float[] depthwiseBias,
+      float[] projectWeight,
+      float[] projectBias) {
+    return null;
+  }
+
+  /**
    * A fully connected layer, {@code input (N, F), weight (OF, F) -> (N, OF)}, with its weights
    * prepared once; its output pass adds {@code bias} (may be null) and applies {@code activation}.
    */

@@ -79,7 +79,7 @@ final class VectorDepthwise {
    * {@code c[cOff + j] = sum_k w[wOff + k] * pad[base + kOff[k] + j]} for {@code j <} {@link
    * #COLUMNS}.
    */
-  private static void kernel(
+  static void kernel(
       float[] w, int wOff, float[] pad, int base, int[] kOff, int k, float[] c, int cOff) {
     FloatVector a0 = FloatVector.zero(SPECIES);
     FloatVector a1 = a0;

@@ -109,6 +109,22 @@ public final class VectorKernels implements Kernels {
   }
 
   @Override
+  public PreparedLayer prepareInvertedResidual(
+      InvertedResidualGeometry g,
+      float[] expandWeight,
+      float[] expandBias,
+      float[] depthwiseWeight,
+      float[] depthwiseBias,
+      float[] projectWeight,
+      float[] projectBias) {
+    if (!VectorInvertedResidual.suits(g)) {
+      return null;
+    }
+    return VectorInvertedResidual.prepare(
+        g, expandWeight, expandBias, depthwiseWeight, depthwiseBias, projectWeight, projectBias);
+  }
+
+  @Override
   public PreparedLayer prepareLinear(
       int inFeatures, int outFeatures, float[] weight, float[] bias, Activation activation) {
     return VectorLinear.prepare(inFeatures, outFeatures, weight, bias, activation);
