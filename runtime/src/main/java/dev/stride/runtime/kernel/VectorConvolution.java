@@ -70,6 +70,20 @@ final class VectorConvolution {
    */
   static final int WIDE_MIN_POINTWISE_PLANE = 2048;
 
+  /**
+   * Fewest weight panels for a wide layer to pack its B rows: the copy then costs a small share of
+   * the kernel's reads of them. Overridable with {@code -Dstride.packWidePanels}.
+   */
+  static final int PACK_WIDE_PANELS = Integer.getInteger("stride.packWidePanels", 4);
+
+  /**
+   * A stride-1 layer with a kernel larger than 1x1 takes the wide path when at most one column in
+   * this many of its wide rows is unused ({@code padW - OW} of {@code padW}): on ResNet-18's 56 x
+   * 56 planes two vector copies per packed B row cost less than im2col's per-row runs, while on 13
+   * x 13 or 27 x 27 planes the unused columns cost more than packing saves.
+   */
+  static final int WIDE_ROW_WASTE = 12;
+
   /** Wide tiles per output pass; see {@link Layer#computeWide}. */
   static final int WIDE_GROUP = 4;
 
@@ -98,6 +112,14 @@ final class VectorConvolution {
     private final int panels;
     private final int kBlocks;
     private final int kc;
+
+    /**
+     * K blocks of the wide path: a tile's kc x NR B rows, packed or read in place, stay in half of
+     * L1 while every weight panel streams past them from L2.
+     */
+    private final int wideBlocks;
+
+    private final int wideKc;
 
     /** Height and width of the zero-padded input copy that packing reads. */
     private final int padH;
@@ -131,6 +153,12 @@ final class VectorConvolution {
 
     private final int[] kOff;
 
+    /**
+     * Which phase planes {@code py * sw + px} any tap reads: a 1x1 stride-2 layer reads one of its
+     * four, so {@link #splitPhases} fills only that one.
+     */
+    private final boolean[] phaseUsed;
+
     /** The largest tap row shift in plane rows, {@code (KH - 1) * dh / sh}. */
     private final int maxShiftY;
 
@@ -142,6 +170,14 @@ final class VectorConvolution {
     private final boolean six;
 
     private final float[] packed6;
+
+    /**
+     * A wide layer with at least {@link #PACK_WIDE_PANELS} weight panels copies each tile's B rows
+     * into a packed panel once per K block (see {@link #packWideB}) and runs the packed
+     * micro-kernel over every panel: read in place, a tile's rows are scattered lines of the padded
+     * input, too many for L1 at large K, so each panel would fetch them again from L2.
+     */
+    private final boolean packWide;
 
     Layer(Conv2dGeometry g, float[] weight, float[] bias, Activation activation) {
       this.g = g;
@@ -156,6 +192,9 @@ final class VectorConvolution {
       // Equal K blocks no larger than KC, so no block is a sliver.
       this.kBlocks = (k + KC - 1) / KC;
       this.kc = (k + kBlocks - 1) / kBlocks;
+      int wideMax = (int) Math.max(64, Math.min(KC, VectorGemm.GEOMETRY.l1() / 2 / (4L * NR)));
+      this.wideBlocks = (k + wideMax - 1) / wideMax;
+      this.wideKc = (k + wideBlocks - 1) / wideBlocks;
       // Every row/column any tap reads, from -padTop/-padLeft up, with zeros outside the input.
       int bottom =
           (g.outHeight() - 1) * g.strideHeight() + (g.kernelHeight() - 1) * g.dilationHeight() + 1;
@@ -170,6 +209,9 @@ final class VectorConvolution {
           k == g.inChannels() && g.padTop() == 0 && g.padLeft() == 0 && sh == 1 && sw == 1;
       this.wide =
           phased
+              || (groups == 1
+                  && kernelArea > 1
+                  && (padW - g.outWidth()) * WIDE_ROW_WASTE <= g.outWidth())
               || (groups == 1 && outPerGroup <= WIDE_MAX_OUT)
               || (groups == 1
                   && pointwise
@@ -178,6 +220,7 @@ final class VectorConvolution {
       this.rowW = (padW + sw - 1) / sw;
       this.maxShiftY = (g.kernelHeight() - 1) * g.dilationHeight() / sh;
       this.kOff = new int[k];
+      this.phaseUsed = new boolean[sh * sw];
       for (int kk = 0; kk < k; kk++) {
         int channel = kk / kernelArea;
         int tap = kk - channel * kernelArea;
@@ -185,10 +228,12 @@ final class VectorConvolution {
         int dx = tap % g.kernelWidth() * g.dilationWidth();
         // Phase plane (dy % sh, dx % sw) of the channel, shifted by (dy / sh, dx / sw).
         int plane = (channel * sh + dy % sh) * sw + dx % sw;
+        phaseUsed[dy % sh * sw + dx % sw] = true;
         kOff[kk] = plane * rowH * rowW + dy / sh * rowW + dx / sw;
       }
       this.six = wide && outPerGroup <= VectorGemm.MR6;
       this.packed6 = six ? new float[VectorGemm.MR6 * k] : null;
+      this.packWide = wide && !six && panels >= PACK_WIDE_PANELS;
       if (six) {
         for (int r = 0; r < outPerGroup; r++) {
           for (int kk = 0; kk < k; kk++) {
@@ -483,6 +528,7 @@ final class VectorConvolution {
       float[] pad = s.pad(padSample + slack);
       int rows = six ? mr : panels * MR;
       float[] c = s.c(rows * WIDE_GROUP * nr);
+      float[] bp = packWide ? s.b(wideKc * NR) : null;
       int ow = g.outWidth();
       int oh = g.outHeight();
       int plane = oh * ow;
@@ -494,31 +540,31 @@ final class VectorConvolution {
         u += count;
         int col0 = tile * nr;
         int width = count * nr;
-        if (phased) {
+        if (sample != padded) {
           // Only the plane rows this task's tiles of the sample read: at batch 1 the tasks share
           // one sample, and each splitting all of it would cost as much as the GEMM.
-          if (sample != padded) {
-            int lastTile = Math.min(to - 1, (sample + 1) * wideTiles - 1) - sample * wideTiles;
-            int rowTo = Math.min(rowH, ((lastTile + 1) * nr - 1) / rowW + 1 + maxShiftY + 1);
-            splitPhases(input, sample, col0 / rowW, rowTo, pad);
-            java.util.Arrays.fill(pad, padSample, padSample + slack, 0f);
-            padded = sample;
-          }
-        } else if (sample != padded) {
-          pad(input, 0, sample, sample + 1, pad);
+          int lastTile = Math.min(to - 1, (sample + 1) * wideTiles - 1) - sample * wideTiles;
+          int rowTo = Math.min(rowH, ((lastTile + 1) * nr - 1) / rowW + 1 + maxShiftY + 1);
+          splitPhases(input, sample, col0 / rowW, rowTo, pad);
           java.util.Arrays.fill(pad, padSample, padSample + slack, 0f);
           padded = sample;
         }
         // C is rows x width: the group's tiles side by side.
         java.util.Arrays.fill(c, 0, rows * width, 0f);
         for (int t = 0; t < count; t++) {
-          for (int kb = 0; kb < kBlocks; kb++) {
-            int k0 = kb * kc;
-            int kLen = Math.min(kc, k - k0);
+          for (int kb = 0; kb < wideBlocks; kb++) {
+            int k0 = kb * wideKc;
+            int kLen = Math.min(wideKc, k - k0);
             int col = col0 + t * nr;
             if (six) {
               VectorGemm.directKernel6(
                   packed6, k0 * mr, pad, col, kOff, k0, kLen, c, t * nr, width);
+            } else if (packWide) {
+              packWideB(pad, col, k0, kLen, bp);
+              for (int p = 0; p < panels; p++) {
+                VectorGemm.microKernel(
+                    packed, p * MR * k + k0 * MR, bp, 0, kLen, c, p * MR * width + t * nr, width);
+              }
             } else {
               for (int p = 0; p < panels; p++) {
                 VectorGemm.directKernel(
@@ -582,6 +628,20 @@ final class VectorConvolution {
       }
     }
 
+    /**
+     * Copies rows {@code [k0, k0 + kLen)} of the wide B operand at column {@code col} into a packed
+     * {@code kLen x NR} panel: the same floats {@link VectorGemm#directKernel} would read in place.
+     */
+    private void packWideB(float[] pad, int col, int k0, int kLen, float[] bp) {
+      for (int kk = 0; kk < kLen; kk++) {
+        int src = col + kOff[k0 + kk];
+        int dst = kk * NR;
+        for (int v = 0; v < NR; v += VectorGemm.L) {
+          VectorGemm.copy(pad, src + v, bp, dst + v);
+        }
+      }
+    }
+
     /** The sample of the last column of {@code tile}. */
     private static int lastSample(int n, int tile, int plane) {
       long end = Math.min((long) (tile + 1) * NR, (long) n * plane);
@@ -625,6 +685,9 @@ final class VectorConvolution {
         int src = sample * g.inputSize() + ci * h * w;
         for (int py = 0; py < sh; py++) {
           for (int px = 0; px < sw; px++) {
+            if (!phaseUsed[py * sw + px]) {
+              continue;
+            }
             int plane = ((ci * sh + py) * sw + px) * rowH * rowW;
             // Plane column j holds input column j * sw + px - padLeft: inside for [jFrom, jTo).
             int jFrom = Math.min(rowW, Math.max(0, ceilDiv(g.padLeft() - px, sw)));
@@ -638,8 +701,12 @@ final class VectorConvolution {
               }
               java.util.Arrays.fill(pad, dst, dst + jFrom, 0f);
               int x = src + y * w + jFrom * sw + px - g.padLeft();
-              for (int j = jFrom; j < jTo; j++, x += sw) {
-                pad[dst + j] = input[x];
+              if (sw == 1) {
+                System.arraycopy(input, x, pad, dst + jFrom, jTo - jFrom);
+              } else {
+                for (int j = jFrom; j < jTo; j++, x += sw) {
+                  pad[dst + j] = input[x];
+                }
               }
               java.util.Arrays.fill(pad, dst + jTo, dst + rowW, 0f);
             }

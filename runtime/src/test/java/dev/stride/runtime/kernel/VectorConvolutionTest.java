@@ -181,6 +181,47 @@ class VectorConvolutionTest {
   }
 
   @Test
+  void stride1LayersOnWidePlanesTakeTheWidePathWithManyOutputChannels() {
+    // 30 x 30 outputs on 32-column padded rows: within WIDE_ROW_WASTE, so the wide path with packed
+    // B panels (at least PACK_WIDE_PANELS weight panels), on the pool and inline; two K blocks.
+    assertEquals(true, 2 * VectorConvolution.WIDE_ROW_WASTE <= 30);
+    Random r = new Random(17);
+    for (int n : new int[] {1, 3}) {
+      check(r, n, 5, 30, 30, 37, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, true, Activation.RELU);
+      check(
+          r,
+          n,
+          40,
+          30,
+          30,
+          4 * VectorGemm.MR * 3,
+          3,
+          3,
+          1,
+          1,
+          1,
+          1,
+          1,
+          1,
+          1,
+          1,
+          1,
+          false,
+          Activation.SIGMOID);
+    }
+  }
+
+  @Test
+  void pointwiseStridedLayersSplitOnlyThePhaseTheyRead() {
+    // A 1x1 stride-2 layer reads one phase plane of four; with enough panels to pack B.
+    Random r = new Random(18);
+    for (int n : new int[] {1, 2}) {
+      check(r, n, 64, 28, 28, 128, 1, 1, 2, 2, 0, 0, 0, 0, 1, 1, 1, true, Activation.RELU);
+      check(r, n, 7, 13, 13, 31, 1, 1, 2, 3, 0, 0, 0, 0, 1, 1, 1, false, Activation.NONE);
+    }
+  }
+
+  @Test
   void paddingLargerThanKernelReadsOnlyZeros() {
     Random r = new Random(4);
     check(r, 2, 3, 4, 5, 5, 2, 3, 1, 2, 3, 2, 4, 1, 1, 1, 1, true, Activation.RELU);
