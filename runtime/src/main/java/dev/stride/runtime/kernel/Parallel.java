@@ -77,6 +77,28 @@ public final class Parallel {
         });
   }
 
+  /** A run of indices {@code [from, to)}. */
+  @FunctionalInterface
+  public interface Range {
+    /** Works on the indices {@code [from, to)}. */
+    void run(int from, int to);
+  }
+
+  /**
+   * Runs {@code body} over {@code [0, count)} split into {@code chunks} runs of near-equal length,
+   * as {@link #forEach} runs its tasks; as one run on the calling thread when {@code chunks} is at
+   * most 1.
+   */
+  public static void forRanges(int count, int chunks, Range body) {
+    if (chunks <= 1) {
+      body.run(0, count);
+      return;
+    }
+    forEach(
+        chunks,
+        i -> body.run((int) ((long) count * i / chunks), (int) ((long) count * (i + 1) / chunks)));
+  }
+
   /**
    * Runs {@code task.accept(i)} for every {@code i} in {@code [0, count)}, on the calling thread
    * and the pool's workers, and returns when all are done; runs inline when there is one thread or

@@ -194,21 +194,10 @@ final class VectorDepthwise {
       int threads = Parallel.threads();
       int chunks =
           threads == 1 || flops < VectorConvolution.INLINE_FLOPS ? 1 : Math.min(units, threads * 4);
-      if (chunks == 1) {
-        compute(input, output, outStride, outOff, residual, 0, units);
-        return;
-      }
-      Parallel.forEach(
+      Parallel.forRanges(
+          units,
           chunks,
-          i ->
-              compute(
-                  input,
-                  output,
-                  outStride,
-                  outOff,
-                  residual,
-                  (int) ((long) units * i / chunks),
-                  (int) ((long) units * (i + 1) / chunks)));
+          (from, to) -> compute(input, output, outStride, outOff, residual, from, to));
     }
 
     /** Units {@code [from, to)}, each one sample's group: its input planes, then its outputs. */

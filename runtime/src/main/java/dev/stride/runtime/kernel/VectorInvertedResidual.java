@@ -308,21 +308,10 @@ final class VectorInvertedResidual {
       int threads = Parallel.threads();
       int chunks =
           threads == 1 || flops < VectorConvolution.INLINE_FLOPS ? 1 : Math.min(units, threads);
-      if (chunks == 1) {
-        compute(input, output, outStride, outOff, residual, 0, units);
-        return;
-      }
-      Parallel.forEach(
+      Parallel.forRanges(
+          units,
           chunks,
-          i ->
-              compute(
-                  input,
-                  output,
-                  outStride,
-                  outOff,
-                  residual,
-                  (int) ((long) units * i / chunks),
-                  (int) ((long) units * (i + 1) / chunks)));
+          (from, to) -> compute(input, output, outStride, outOff, residual, from, to));
     }
 
     /** Bands {@code [from, to)}, sample-major. */

@@ -900,12 +900,6 @@ public final class VectorKernels implements Kernels {
 
   // ---- splitting work over threads ----
 
-  /** Work on a range {@code [from, to)}. */
-  @FunctionalInterface
-  private interface Range {
-    void run(int from, int to);
-  }
-
   /** This thread's row buffer, at least {@code w} floats. */
   private static float[] row(int w) {
     float[] row = ROW.get();
@@ -920,7 +914,7 @@ public final class VectorKernels implements Kernels {
    * Runs {@code body} over {@code [0, length)} in one chunk per thread, or inline when the work is
    * small; chunks are whole multiples of the vector length so that only the last has a tail.
    */
-  private static void inChunks(int length, Range body) {
+  private static void inChunks(int length, Parallel.Range body) {
     int chunks = Math.min(Parallel.threads(), length / PARALLEL_GRAIN);
     if (chunks <= 1) {
       body.run(0, length);
@@ -942,7 +936,7 @@ public final class VectorKernels implements Kernels {
    * Runs {@code body} over the planes {@code [0, planes)} of {@code planeSize} floats each, split
    * into one run of whole planes per thread when there is enough work to pay for the hand-off.
    */
-  private static void inPlanes(int planes, int planeSize, Range body) {
+  private static void inPlanes(int planes, int planeSize, Parallel.Range body) {
     long work = (long) planes * planeSize;
     int chunks = (int) Math.min(Math.min(Parallel.threads(), planes), work / PARALLEL_GRAIN);
     if (chunks <= 1) {

@@ -435,18 +435,10 @@ final class VectorWinograd {
       }
       int target = threads * 4;
       if (units >= target && samples >= target) {
-        Parallel.forEach(
+        Parallel.forRanges(
+            units,
             target,
-            i ->
-                compute(
-                    input,
-                    samples,
-                    output,
-                    (int) ((long) units * i / target),
-                    (int) ((long) units * (i + 1) / target),
-                    0,
-                    ocPanels,
-                    null));
+            (from, to) -> compute(input, samples, output, from, to, 0, ocPanels, null));
         return;
       }
       // Fewer samples than tasks: every task would copy the same samples into its own phase
@@ -473,30 +465,15 @@ final class VectorWinograd {
         float[] input, int samples, Sink output, int units, int threads, float[] phase) {
       int target = threads * 4;
       int phaseChunks = Math.min(channels, target);
-      Parallel.forEach(
+      Parallel.forRanges(
+          channels,
           phaseChunks,
-          i ->
-              phases(
-                  input,
-                  0,
-                  samples,
-                  phase,
-                  i == phaseChunks - 1 ? slack() : 0,
-                  channels * i / phaseChunks,
-                  channels * (i + 1) / phaseChunks));
+          (from, to) -> phases(input, 0, samples, phase, to == channels ? slack() : 0, from, to));
       if (units >= target) {
-        Parallel.forEach(
+        Parallel.forRanges(
+            units,
             target,
-            i ->
-                compute(
-                    input,
-                    samples,
-                    output,
-                    (int) ((long) units * i / target),
-                    (int) ((long) units * (i + 1) / target),
-                    0,
-                    ocPanels,
-                    phase));
+            (from, to) -> compute(input, samples, output, from, to, 0, ocPanels, phase));
         return;
       }
       // Few panels (batch 1): split the output channels too, into as few chunks as give every
