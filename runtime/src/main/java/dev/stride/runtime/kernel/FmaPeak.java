@@ -61,7 +61,11 @@ final class FmaPeak {
   @SuppressWarnings("unused")
   private static volatile float sink;
 
-  /** {@code n} iterations of 12 independent FMA chains; the result keeps them live. */
+  /**
+   * {@code n} iterations of 12 independent FMA chains; the result keeps them live. Each chain is
+   * the addend, as a GEMM's sums are: with the chain as the multiplicand C2 copies the addend into
+   * a new register before every FMA, and the loop falls well short of the machine's peak.
+   */
   private static float loop(long n) {
     FloatVector m = FloatVector.broadcast(SPECIES, 0.999999f);
     FloatVector a = FloatVector.broadcast(SPECIES, 1e-7f);
@@ -78,18 +82,18 @@ final class FmaPeak {
     FloatVector c10 = c0.add(10f);
     FloatVector c11 = c0.add(11f);
     for (long i = 0; i < n; i++) {
-      c0 = c0.fma(m, a);
-      c1 = c1.fma(m, a);
-      c2 = c2.fma(m, a);
-      c3 = c3.fma(m, a);
-      c4 = c4.fma(m, a);
-      c5 = c5.fma(m, a);
-      c6 = c6.fma(m, a);
-      c7 = c7.fma(m, a);
-      c8 = c8.fma(m, a);
-      c9 = c9.fma(m, a);
-      c10 = c10.fma(m, a);
-      c11 = c11.fma(m, a);
+      c0 = a.fma(m, c0);
+      c1 = a.fma(m, c1);
+      c2 = a.fma(m, c2);
+      c3 = a.fma(m, c3);
+      c4 = a.fma(m, c4);
+      c5 = a.fma(m, c5);
+      c6 = a.fma(m, c6);
+      c7 = a.fma(m, c7);
+      c8 = a.fma(m, c8);
+      c9 = a.fma(m, c9);
+      c10 = a.fma(m, c10);
+      c11 = a.fma(m, c11);
     }
     return c0.add(c1)
         .add(c2)
