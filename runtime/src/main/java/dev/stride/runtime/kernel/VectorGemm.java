@@ -698,9 +698,13 @@ final class VectorGemm {
     o += ldc;
     FloatVector c30 = FloatVector.fromArray(SPECIES, c, o);
     FloatVector c31 = FloatVector.fromArray(SPECIES, c, o + L);
-    for (int k = 0; k < kc; k++) {
-      int ai = aOff + k * 4;
-      int bi = bOff + k * (2 * L);
+    // The loop runs on A's index alone and B's is linear in it: with k as well as both offsets
+    // live, C2 ran out of general registers and passed a base address through a vector register
+    // every step (see docs/performance-notes.md).
+    int bd = bOff - (2 * L / 4) * aOff;
+    int aEnd = aOff + 4 * kc;
+    for (int ai = aOff; ai < aEnd; ai += 4) {
+      int bi = bd + (2 * L / 4) * ai;
       FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
       FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
       FloatVector av = FloatVector.broadcast(SPECIES, a[ai]);
@@ -753,9 +757,11 @@ final class VectorGemm {
     o += ldc;
     FloatVector c30 = FloatVector.fromArray(SPECIES, c, o);
     FloatVector c31 = FloatVector.fromArray(SPECIES, c, o + L);
-    for (int k = 0; k < kc; k++) {
-      int ai = aOff + k * 4;
-      int bi = bOff + kOff[k0 + k];
+    // One induction variable, the row of kOff, as in micro4x2.
+    int ad = aOff - 4 * k0;
+    for (int q = k0; q < k0 + kc; q++) {
+      int ai = ad + 4 * q;
+      int bi = bOff + kOff[q];
       FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
       FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
       FloatVector av = FloatVector.broadcast(SPECIES, a[ai]);
