@@ -25,7 +25,8 @@ import java.util.SplittableRandom;
  * per run: the time from the JVM's start to the first batch-1 result with the weights loaded from a
  * file (Stride from safetensors, ONNX Runtime from the same network's .onnx: session creation plus
  * first run), then passes for a while, and the time at which passes settled within 10% of the
- * steady state (the median of the last third of the passes), judged on medians of 9 passes.
+ * steady state (the median of the last third of the passes), judged on medians of runs of at least
+ * 9 passes and 200 ms.
  *
  * <pre>
  * java -cp benchmarks.jar dev.stride.benchmarks.ColdStart prepare DIR        # writes the files
@@ -36,9 +37,9 @@ import java.util.SplittableRandom;
  * <p>For {@code stride}, a weights file (safetensors or torch.save) may stand in for DIR.
  *
  * <p>Prints one tab-separated line: engine, network, ms to load, ms from JVM start to the first
- * result, ms from JVM start to the end of the first pass from which the median of every later run
- * of {@link #WINDOW} passes was within 10% of the steady pass time, and that steady pass time in
- * ms.
+ * result, ms from JVM start to the end of the first pass of the first run of passes (at least
+ * {@link #WINDOW} and {@link #WINDOW_MS}) from which every run's median was within 10% of the
+ * steady pass time, and that steady pass time in ms.
  */
 public final class ColdStart {
   private ColdStart() {}
@@ -115,12 +116,18 @@ public final class ColdStart {
     }
     Arrays.sort(last);
     double steady = last[last.length / 2];
-    // The first pass from which the median of every later run of WINDOW passes is within 10% of
-    // the steady time: one pass slowed by the machine's other work does not reset the clock, a
-    // pass time that has not yet come down does.
+    // The passes in runs of at least WINDOW passes and WINDOW_MS; the first run from which every
+    // run's median is within 10% of the steady time settles it: one pass (or one time slice of
+    // the machine's other work) slowed does not reset the clock, a pass time that has not yet come
+    // down does.
+    List<Integer> starts = runStarts(passes);
     int settled = passes.size() - 1;
-    while (settled > 0 && windowMedian(passes, settled - 1) <= 1.1 * steady) {
-      settled--;
+    for (int i = starts.size() - 1; i >= 0; i--) {
+      int to = i + 1 < starts.size() ? starts.get(i + 1) : passes.size();
+      if (median(passes, starts.get(i), to) > 1.1 * steady) {
+        break;
+      }
+      settled = starts.get(i);
     }
     double steadyAt = passes.get(settled)[0];
     System.out.printf(
@@ -135,14 +142,34 @@ public final class ColdStart {
         Float.isNaN(sink) ? "NaN" : "ok");
   }
 
-  /** Passes in each run whose median must be near the steady time (see main). */
+  /** Fewest passes in each run whose median must be near the steady time (see main). */
   static final int WINDOW = 9;
 
   /**
-   * The median duration of passes {@code from} to {@code from + WINDOW - 1}, or fewer at the end.
+   * Fewest milliseconds of passes in each such run: a small network's 9 passes fit in one time
+   * slice of another process, which would then decide the run's median.
    */
-  static double windowMedian(List<double[]> passes, int from) {
-    int to = Math.min(passes.size(), from + WINDOW);
+  static final double WINDOW_MS = 200;
+
+  /** Where each run of passes starts: at least {@link #WINDOW} passes and {@link #WINDOW_MS}. */
+  static List<Integer> runStarts(List<double[]> passes) {
+    List<Integer> starts = new ArrayList<>();
+    int count = 0;
+    double ms = 0;
+    for (int i = 0; i < passes.size(); i++) {
+      if (i == 0 || (count >= WINDOW && ms >= WINDOW_MS)) {
+        starts.add(i);
+        count = 0;
+        ms = 0;
+      }
+      count++;
+      ms += passes.get(i)[1];
+    }
+    return starts;
+  }
+
+  /** The median duration of passes {@code [from, to)}. */
+  static double median(List<double[]> passes, int from, int to) {
     double[] d = new double[to - from];
     for (int i = from; i < to; i++) {
       d[i - from] = passes.get(i)[1];

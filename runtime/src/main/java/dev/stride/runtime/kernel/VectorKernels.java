@@ -431,10 +431,15 @@ public final class VectorKernels implements Kernels {
   // (N, C, H, W) -> (N, C, OH, OW)
   @Override
   public void maxPool2d(float[] input, int n, Pool2dGeometry g, float[] output) {
+    boolean cold = isFlatStride2(g) && coldPooling();
     inPlanes(
         n * g.channels(),
         g.inHeight() * g.inWidth(),
         (first, last) -> {
+          if (cold) {
+            maxPoolScalar(input, first, last, g, output);
+            return;
+          }
           if (isFlatStride2(g)) {
             maxPoolStride2(input, first, last, g, output);
             return;
@@ -450,6 +455,60 @@ public final class VectorKernels implements Kernels {
                 p * g.outHeight() * g.outWidth());
           }
         });
+  }
+
+  /**
+   * Pooling calls in this JVM that {@link #coldPooling} sends to the scalar loops: enough for a
+   * network's first pass. Until C2 has compiled the vector pooling code, each of its vector
+   * operations is a chain of calls that allocates its result, and AlexNet's 3 x 3 / 2 pooling of 64
+   * x 55 x 55 took hundreds of milliseconds that way; the scalar loops give the same bits.
+   */
+  static final int COLD_POOLING_CALLS = 4;
+
+  /**
+   * Pooling calls so far, counted up to {@link #COLD_POOLING_CALLS}; racy, as any count will do.
+   */
+  private static int poolingCalls;
+
+  /** Whether this pooling call is one of the JVM's first {@link #COLD_POOLING_CALLS}. */
+  private static boolean coldPooling() {
+    if (poolingCalls >= COLD_POOLING_CALLS) {
+      return false;
+    }
+    poolingCalls++;
+    return true;
+  }
+
+  /**
+   * {@link #maxPoolStride2}'s results one float at a time: each window's {@code Math.max}, which
+   * gives one result in any order (NaN wins, {@code +0} over {@code -0}), as the vector path's
+   * maxima do.
+   */
+  private static void maxPoolScalar(
+      float[] input, int first, int last, Pool2dGeometry g, float[] output) {
+    int h = g.inHeight();
+    int w = g.inWidth();
+    int oh = g.outHeight();
+    int ow = g.outWidth();
+    int kh = g.kernelHeight();
+    int kw = g.kernelWidth();
+    int sh = g.strideHeight();
+    for (int p = first; p < last; p++) {
+      int out = p * oh * ow;
+      for (int oy = 0; oy < oh; oy++) {
+        int row = p * h * w + oy * sh * w;
+        for (int ox = 0; ox < ow; ox++, out++) {
+          int x = row + 2 * ox;
+          float m = input[x];
+          for (int y = 0; y < kh; y++) {
+            for (int kx = 0; kx < kw; kx++) {
+              m = Math.max(m, input[x + y * w + kx]);
+            }
+          }
+          output[out] = m;
+        }
+      }
+    }
   }
 
   /**
@@ -665,8 +724,12 @@ public final class VectorKernels implements Kernels {
   public void avgPool2d(
       float[] input, int n, Pool2dGeometry g, boolean countIncludePad, float[] output) {
     boolean plain2x2 = isPlain2x2(g);
+    // The JVM's first calls take avgPlane2x2's scalar loop, which gives the same bits.
     boolean exact2x2 =
-        plain2x2 && g.inHeight() == 2 * g.outHeight() && g.inWidth() == 2 * g.outWidth();
+        plain2x2
+            && g.inHeight() == 2 * g.outHeight()
+            && g.inWidth() == 2 * g.outWidth()
+            && !coldPooling();
     inPlanes(
         n * g.channels(),
         g.inHeight() * g.inWidth(),

@@ -73,6 +73,13 @@ final class VectorLinear {
      */
     private final Activation tileActivation;
 
+    /**
+     * False until the first batch-1 call has run, which takes {@link ScalarRowKernels} (same bits),
+     * as the vector row kernels are not yet compiled in a fresh JVM. Read and written without
+     * synchronisation: a thread that sees it late only takes the scalar path once more.
+     */
+    private boolean warm;
+
     Layer(
         int inFeatures,
         int outFeatures,
@@ -192,6 +199,9 @@ final class VectorLinear {
                   tiles * (cc + 1) / colChunks);
             });
       }
+      if (n == 1 && !warm) {
+        warm = true;
+      }
       if (tileActivation != activation) {
         if (stride == of) {
           VectorGemm.squash(output, off, n * of, activation);
@@ -216,16 +226,21 @@ final class VectorLinear {
         VectorGemm.Scratch s) {
       float[] c = s.c(n * NR);
       if (n == 1) {
+        boolean cold = !warm;
         // Eight weight streams per panel, then the few k left over on one.
         int len = f / VectorGemm.STREAMS;
         int rest = VectorGemm.STREAMS * len;
         for (int t = tileFrom; t < tileTo; t++) {
           java.util.Arrays.fill(c, 0, NR, 0f);
           int bOff = t * NR * f;
-          if (len > 0) {
+          if (len > 0 && cold) {
+            ScalarRowKernels.rowKernel8(input, 0, packed, bOff, len, c, 0);
+          } else if (len > 0) {
             VectorGemm.rowKernel8(input, 0, packed, bOff, len, c, 0);
           }
-          if (rest < f) {
+          if (rest < f && cold) {
+            ScalarRowKernels.rowKernel(input, rest, packed, bOff + rest * NR, f - rest, c, 0);
+          } else if (rest < f) {
             VectorGemm.rowKernel(input, rest, packed, bOff + rest * NR, f - rest, c, 0);
           }
           int o0 = t * NR;

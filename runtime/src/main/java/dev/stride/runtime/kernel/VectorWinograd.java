@@ -42,6 +42,12 @@ final class VectorWinograd {
   /** Output-channel rows per GEMM block: {@code n^2} such {@code M} blocks of 48 columns. */
   private static final int BLOCK_FLOATS = 1 << 16;
 
+  /** Fewest filters per thread of a filter transform, so that small layers stay on one. */
+  private static final int TRANSFORM_GRAIN = 2048;
+
+  /** A batch that stands for large ones in {@link BySize}'s choice at load. */
+  private static final int LARGE_BATCH = 256;
+
   private VectorWinograd() {}
 
   /**
@@ -51,7 +57,8 @@ final class VectorWinograd {
    * 12 columns per sample start to fill 48-column panels; with 16-column panels, from batch 1).
    * Each tiling's transformed weights (F(2x2, 3x3)'s 1.8x the layer's weights, F(4x4, 3x3)'s 4x)
    * are made by the first call that takes it, so that a model holds only the tilings its batches
-   * use, and its load does not wait for them.
+   * use; except that a tiling both batch 1 and large batches take is made at load, so that a first
+   * call in a fresh JVM does not wait for it (split over the threads either way).
    */
   static PreparedLayer prepareBest(
       Conv2dGeometry g, WinogradMatrices w, float[] weight, float[] bias, Activation activation) {
@@ -121,6 +128,22 @@ final class VectorWinograd {
       this.weight = weight;
       this.bias = bias == null ? null : bias.clone();
       this.activation = activation;
+      // The tiling that both batch 1 and large batches take is very likely the only one this
+      // layer will use: it is made now, at load, and the first call does not wait for it.
+      boolean big = takesLarge(1);
+      if (big == takesLarge(LARGE_BATCH)) {
+        Layer l = new Layer(g, big ? largeTiles : smallTiles, weight, this.bias, activation);
+        if (big) {
+          large = l;
+        } else {
+          small = l;
+        }
+      }
+    }
+
+    /** Larger tiles cost about twice as much per tile to transform: they must save 20%. */
+    private boolean takesLarge(int samples) {
+      return panelProducts(g, largeTiles, samples) * 5 < panelProducts(g, smallTiles, samples) * 4;
     }
 
     @Override
@@ -150,9 +173,7 @@ final class VectorWinograd {
     }
 
     private Layer pick(int samples) {
-      // Larger tiles cost about twice as much per tile to transform: they must save 20%.
-      boolean big =
-          panelProducts(g, largeTiles, samples) * 5 < panelProducts(g, smallTiles, samples) * 4;
+      boolean big = takesLarge(samples);
       Layer l = big ? large : small;
       if (l == null) {
         synchronized (this) {
@@ -336,28 +357,30 @@ final class VectorWinograd {
       this.atStart = at[0];
       this.atIndex = at[1];
       this.atCoef = coefficients(w.at(), n, at);
-      float[] u = w.transformFilters(weight, outChannels * channels);
       // Per product, per K block, the 8-row panels one after another: a task's pass over its
       // panels for one (product, K block) is then one sequential stream, which the hardware
       // prefetchers follow (at batch 1 each transformed weight is read once per call, from
-      // memory); whole-K panels would make it a series of kc * 32-byte pieces with gaps.
-      this.packed = new float[Math.multiplyExact(products * ocPanels * MR, channels)];
-      int q = 0;
-      for (int xi = 0; xi < products; xi++) {
-        for (int kb = 0; kb < kBlocks; kb++) {
-          int k0 = kb * kc;
+      // memory); whole-K panels would make it a series of kc * 32-byte pieces with gaps. The
+      // transform writes each value straight to its place there (rows past outChannels stay 0).
+      int productStride = Math.multiplyExact(ocPanels * MR, channels);
+      float[] packed = new float[Math.multiplyExact(products, productStride)];
+      this.packed = packed;
+      int[] place = new int[outChannels * channels];
+      for (int oc = 0; oc < outChannels; oc++) {
+        for (int k0 = 0; k0 < channels; k0 += kc) {
           int kLen = Math.min(kc, channels - k0);
-          for (int p = 0; p < ocPanels; p++) {
-            for (int kk = 0; kk < kLen; kk++) {
-              for (int r = 0; r < MR; r++) {
-                int oc = p * MR + r;
-                packed[q++] =
-                    oc < outChannels ? u[(xi * outChannels + oc) * channels + k0 + kk] : 0f;
-              }
-            }
+          int base = k0 * ocPanels * MR + oc / MR * MR * kLen + oc % MR;
+          for (int kk = 0; kk < kLen; kk++) {
+            place[oc * channels + k0 + kk] = base + kk * MR;
           }
         }
       }
+      // Split over the threads: it runs at load or in a first call, mostly before it is compiled.
+      int rows = outChannels * channels;
+      Parallel.forRanges(
+          rows,
+          Math.min(Parallel.threads(), Math.max(1, rows / TRANSFORM_GRAIN)),
+          (from, to) -> w.transformFilters(weight, from, to, packed, productStride, place));
     }
 
     /** Row starts and column indices of the nonzeros of a {@code rows x cols} matrix. */

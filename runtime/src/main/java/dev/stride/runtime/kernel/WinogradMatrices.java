@@ -224,29 +224,89 @@ record WinogradMatrices(int m, int r, double[] at, double[] g, double[] bt) {
   float[] transformFilters(float[] weight, int rows) {
     int n = n();
     float[] u = new float[n * n * rows];
-    double[] t = new double[n * r];
-    for (int row = 0; row < rows; row++) {
-      int w = row * r * r;
-      for (int i = 0; i < n; i++) {
-        for (int b = 0; b < r; b++) {
-          double s = 0;
-          for (int a = 0; a < r; a++) {
-            s += g[i * r + a] * weight[w + a * r + b];
+    transformFilters(weight, 0, rows, u, rows, null);
+    return u;
+  }
+
+  /**
+   * As {@link #transformFilters(float[], int)} for filters {@code [from, to)}, writing {@code U_xi}
+   * of filter {@code row} to {@code out[xi * stride + at[row]]} ({@code at} null: {@code row}), so
+   * that a caller can place the values straight into its packed layout, and split the filters over
+   * threads.
+   *
+   * <p>It runs at a network's load, before the JIT has compiled it: so the work goes tap by tap
+   * over all the filters at once, in long loops of few bytecodes in small methods that the JIT
+   * takes up early, and skips {@code G}'s zeros (a quarter of F(4x4, 3x3)'s). The sums are those of
+   * the filter-by-filter formula, term for term in the same order, so the bits are the same: a zero
+   * coefficient's term is {@code +-0}, which leaves a sum that started at {@code +0} unchanged
+   * (finite weights).
+   */
+  void transformFilters(float[] weight, int from, int to, float[] out, int stride, int[] at) {
+    int n = n();
+    int taps = r * r;
+    int rows = to - from;
+    // planes[(a * r + b) * rows + k] = weight[(from + k) * r * r + a * r + b]
+    double[] planes = new double[Math.multiplyExact(taps, rows)];
+    for (int q = 0; q < taps; q++) {
+      gather(weight, from * taps + q, taps, planes, q * rows, rows);
+    }
+    // t[(i * r + b) * rows + k] = sum_a g[i][a] w[a][b]; then U[i][j] = sum_b t[i][b] g[j][b]
+    double[] t = new double[Math.multiplyExact(n * r, rows)];
+    for (int i = 0; i < n; i++) {
+      for (int b = 0; b < r; b++) {
+        for (int a = 0; a < r; a++) {
+          double c = g[i * r + a];
+          if (c != 0) {
+            addScaled(c, planes, (a * r + b) * rows, t, (i * r + b) * rows, rows);
           }
-          t[i * r + b] = s;
-        }
-      }
-      for (int i = 0; i < n; i++) {
-        for (int j = 0; j < n; j++) {
-          double s = 0;
-          for (int b = 0; b < r; b++) {
-            s += t[i * r + b] * g[j * r + b];
-          }
-          u[(i * n + j) * rows + row] = (float) s;
         }
       }
     }
-    return u;
+    planes = null; // let go before the sums' buffer is made
+    double[] sum = new double[rows];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        java.util.Arrays.fill(sum, 0.0);
+        for (int b = 0; b < r; b++) {
+          double c = g[j * r + b];
+          if (c != 0) {
+            addScaled(c, t, (i * r + b) * rows, sum, 0, rows);
+          }
+        }
+        scatter(sum, out, (i * n + j) * stride, at, from);
+      }
+    }
+  }
+
+  /** {@code dst[dstOff + k] = src[k * step + from]} for {@code k < count}. */
+  private static void gather(float[] src, int from, int step, double[] dst, int dstOff, int count) {
+    for (int k = 0; k < count; k++) {
+      dst[dstOff + k] = src[k * step + from];
+    }
+  }
+
+  /** {@code dst[dstOff + k] += c * src[srcOff + k]} for {@code k < count}. */
+  private static void addScaled(
+      double c, double[] src, int srcOff, double[] dst, int dstOff, int count) {
+    for (int k = 0; k < count; k++) {
+      dst[dstOff + k] += c * src[srcOff + k];
+    }
+  }
+
+  /**
+   * {@code out[base + at[from + k]] = (float) sum[k]} ({@code at} null: {@code out[base + from +
+   * k]}).
+   */
+  private static void scatter(double[] sum, float[] out, int base, int[] at, int from) {
+    if (at == null) {
+      for (int k = 0; k < sum.length; k++) {
+        out[base + from + k] = (float) sum[k];
+      }
+    } else {
+      for (int k = 0; k < sum.length; k++) {
+        out[base + at[from + k]] = (float) sum[k];
+      }
+    }
   }
 
   private static double[] leastSquares(double[][] a, double[] y, int n) {

@@ -1,5 +1,6 @@
 package dev.stride.runtime.kernel;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -471,6 +472,39 @@ class VectorKernelsTest {
       }
     }
     assertTrue(cases > 200, "cases: " + cases);
+  }
+
+  @Test
+  void coldMaxPoolingGivesTheVectorPathsBits() throws Exception {
+    // A JVM's first pooling calls take a scalar loop; with NaN, infinities and zeros of both signs
+    // it must give the flat vector path's bits, on AlexNet's three poolings and odd sizes.
+    Class<?> type = Class.forName("dev.stride.runtime.kernel.VectorKernels");
+    Class<?>[] parameters = {
+      float[].class, int.class, int.class, Pool2dGeometry.class, float[].class
+    };
+    java.lang.reflect.Method cold = type.getDeclaredMethod("maxPoolScalar", parameters);
+    java.lang.reflect.Method flat = type.getDeclaredMethod("maxPoolStride2", parameters);
+    cold.setAccessible(true);
+    flat.setAccessible(true);
+    java.lang.reflect.Field lanes = type.getDeclaredField("LANES");
+    lanes.setAccessible(true);
+    org.junit.jupiter.api.Assumptions.assumeTrue(lanes.getInt(null) >= 8, "the flat path needs 8");
+    int[][] shapes = {{64, 55, 27}, {192, 27, 13}, {256, 13, 6}, {3, 17, 8}, {5, 12, 5}};
+    for (int[] shape : shapes) {
+      int c = shape[0];
+      int hw = shape[1];
+      int out = shape[2];
+      Pool2dGeometry g = new Pool2dGeometry(c, hw, hw, out, out, 3, 3, 2, 2, 0, 0, 0, 0);
+      float[] x = values(g.inputSize(), 1, true);
+      for (int i = 0; i < x.length; i++) {
+        x[i] = i % 5 == 0 ? (i % 2 == 0 ? -0f : 0f) : -Math.abs(x[i]); // zeros often win
+      }
+      float[] expected = junk(g.outputSize());
+      float[] actual = junk(g.outputSize());
+      flat.invoke(null, x, 0, c, g, expected);
+      cold.invoke(null, x, 0, c, g, actual);
+      assertArrayEquals(expected, actual, "max pooling " + g);
+    }
   }
 
   @Test

@@ -37,9 +37,14 @@ class VectorLinearTest {
     ScalarKernels.INSTANCE.prepareLinear(f, of, weight, bias, Activation.NONE).run(input, n, pre);
     float[] actual = new float[n * of + 7];
     Arrays.fill(actual, JUNK);
-    VectorLayers.linear(f, of, weight, bias, act).run(input, n, actual);
+    PreparedLayer layer = VectorLayers.linear(f, of, weight, bias, act);
+    layer.run(input, n, actual);
     String what = "n=" + n + " F=" + f + " OF=" + of + " bias=" + withBias + " " + act;
     VectorLayers.assertClose(expected, pre, actual, expected.length, what);
+    // A batch-1 layer's first call takes the scalar twins of the row kernels: the same bits.
+    float[] again = actual.clone();
+    layer.run(input, n, again);
+    assertArrayEquals(actual, again, what + ": a second call gave other bits");
     for (int i = expected.length; i < actual.length; i++) {
       assertEquals(JUNK, actual[i], what + ": wrote past the output at " + i);
     }

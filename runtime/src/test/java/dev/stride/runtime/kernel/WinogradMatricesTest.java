@@ -152,6 +152,65 @@ class WinogradMatricesTest {
     }
   }
 
+  /**
+   * The tap-by-tap transform against the filter-by-filter double sums it replaced, bit for bit, for
+   * every tiling, with G's zero coefficients and weights of both signs and zero; and the placed
+   * form, run over two ranges of filters, writes each value at its place and nothing else.
+   */
+  @Test
+  void tapByTapTransformGivesTheFilterByFilterBits() {
+    Random random = new Random(4);
+    for (WinogradMatrices w :
+        new WinogradMatrices[] {
+          WinogradMatrices.F2X3, WinogradMatrices.F2X5, WinogradMatrices.F4X3
+        }) {
+      int r = w.r();
+      int n = w.n();
+      int rows = 13;
+      float[] weight = new float[rows * r * r];
+      for (int i = 0; i < weight.length; i++) {
+        weight[i] = i % 7 == 0 ? 0f : (float) random.nextGaussian();
+      }
+      float[] u = w.transformFilters(weight, rows);
+      int[] place = new int[rows];
+      for (int row = 0; row < rows; row++) {
+        place[row] = 2 * (rows - 1 - row) + 1; // reversed, every other slot
+      }
+      int stride = 2 * rows + 3;
+      float[] placed = new float[n * n * stride];
+      java.util.Arrays.fill(placed, 42f);
+      w.transformFilters(weight, 0, 5, placed, stride, place); // in two ranges, as threads do
+      w.transformFilters(weight, 5, rows, placed, stride, place);
+      for (int row = 0; row < rows; row++) {
+        for (int i = 0; i < n; i++) {
+          double[] t = new double[r];
+          for (int b = 0; b < r; b++) {
+            double s = 0;
+            for (int a = 0; a < r; a++) {
+              s += w.g()[i * r + a] * weight[row * r * r + a * r + b];
+            }
+            t[b] = s;
+          }
+          for (int j = 0; j < n; j++) {
+            double s = 0;
+            for (int b = 0; b < r; b++) {
+              s += t[b] * w.g()[j * r + b];
+            }
+            int xi = i * n + j;
+            assertEquals((float) s, u[xi * rows + row], 0f, w + " row " + row + " xi " + xi);
+            assertEquals(u[xi * rows + row], placed[xi * stride + place[row]], 0f);
+          }
+        }
+      }
+      for (int q = 0; q < placed.length; q++) {
+        int slot = q % stride;
+        if (slot % 2 == 0 || slot >= 2 * rows) {
+          assertEquals(42f, placed[q], 0f, "slot " + q + " is no place");
+        }
+      }
+    }
+  }
+
   private static Conv2dGeometry conv(int c, int hw, int oc, int k, int stride, int pad, int dil) {
     int out = (hw + 2 * pad - dil * (k - 1) - 1) / stride + 1;
     return new Conv2dGeometry(c, hw, hw, oc, out, out, k, k, stride, stride, pad, pad, dil, dil, 1);
