@@ -204,7 +204,7 @@ final class VectorInvertedResidual {
       }
       check("depthwiseWeight", depthwiseWeight, e * 9);
       check("projectWeight", projectWeight, o * e);
-      this.biasE = orZeros(expandBias, e);
+      this.biasE = orZeros(expandBias, ePanels * MR); // whole panels for VectorExpansion
       this.dw = Arrays.copyOf(depthwiseWeight, e * 9);
       this.biasD = orZeros(depthwiseBias, e);
       this.packedP = new float[oPanels * MR * e];
@@ -383,11 +383,13 @@ final class VectorInvertedResidual {
             if (carries) {
               System.arraycopy(hid, at + rows * rowW, carry, ch * 2 * rowW, 2 * rowW);
             }
+            // Bias and ReLU6 in the kernel: its whole last step too, whose columns past the band's
+            // positions feed only projection columns that are never stored.
             int d = (ch - e0) * dLd;
             for (int col = 0; col < positions; col += COLUMNS) {
-              VectorDepthwise.kernel(dw, ch * 9, hid, at + col, kOffD, 9, dwOut, d + col);
+              VectorDepthwise.kernelRelu6(
+                  dw, ch * 9, hid, at + col, kOffD, 9, biasD[ch], dwOut, d + col);
             }
-            VectorGemm.biasActivate(dwOut, d, dwOut, d, positions, biasD[ch], Activation.RELU6);
           }
           // The group's share of the projection: K steps e0..e1 of every output panel, over the
           // depthwise output's positions (rowW - OW of each row unused).
@@ -475,6 +477,26 @@ final class VectorInvertedResidual {
     private void expandPlanes(float[] in, int e0, int e1, float[] hid, int fromCol) {
       int panelFrom = e0 / MR;
       int panelTo = (e1 + MR - 1) / MR;
+      if (VectorExpansion.HAS_KERNEL) {
+        // Sums from zero over all of K, bias and ReLU6 in the kernel: no zeroing or bias pass.
+        for (int col = fromCol; col < inLd; col += NR) {
+          for (int p = panelFrom; p < panelTo; p++) {
+            VectorExpansion.expand(
+                packedE,
+                p * MR * c,
+                in,
+                col,
+                inLd,
+                c,
+                biasE,
+                p * MR,
+                hid,
+                (p * MR - e0) * hidLd + col,
+                hidLd);
+          }
+        }
+        return;
+      }
       for (int r = 0; r < (panelTo - panelFrom) * MR; r++) {
         Arrays.fill(hid, r * hidLd + fromCol, r * hidLd + inLd, 0f);
       }
