@@ -1,6 +1,7 @@
 package dev.stride.runtime.kernel;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -97,6 +98,47 @@ final class VectorDepthwise {
     a1.intoArray(c, cOff + L);
     a2.intoArray(c, cOff + 2 * L);
     a3.intoArray(c, cOff + 3 * L);
+  }
+
+  /**
+   * {@link #kernel}, then {@code bias} and ReLU6 on the four vectors before they are stored: the
+   * same sums and the same vector operations as {@link VectorGemm#biasActivate} after it, without
+   * that pass's second load and store of each sum (the inverted-residual block's depthwise stage).
+   */
+  static void kernelRelu6(
+      float[] w,
+      int wOff,
+      float[] pad,
+      int base,
+      int[] kOff,
+      int k,
+      float bias,
+      float[] c,
+      int cOff) {
+    FloatVector a0 = FloatVector.zero(SPECIES);
+    FloatVector a1 = a0;
+    FloatVector a2 = a0;
+    FloatVector a3 = a0;
+    for (int t = 0; t < k; t++) {
+      int p = base + kOff[t];
+      FloatVector wv = FloatVector.broadcast(SPECIES, w[wOff + t]);
+      a0 = FloatVector.fromArray(SPECIES, pad, p).fma(wv, a0);
+      a1 = FloatVector.fromArray(SPECIES, pad, p + L).fma(wv, a1);
+      a2 = FloatVector.fromArray(SPECIES, pad, p + 2 * L).fma(wv, a2);
+      a3 = FloatVector.fromArray(SPECIES, pad, p + 3 * L).fma(wv, a3);
+    }
+    FloatVector v = a0.add(bias);
+    v = v.blend(0f, v.lt(0f));
+    v.blend(6f, v.compare(VectorOperators.GT, 6f)).intoArray(c, cOff);
+    v = a1.add(bias);
+    v = v.blend(0f, v.lt(0f));
+    v.blend(6f, v.compare(VectorOperators.GT, 6f)).intoArray(c, cOff + L);
+    v = a2.add(bias);
+    v = v.blend(0f, v.lt(0f));
+    v.blend(6f, v.compare(VectorOperators.GT, 6f)).intoArray(c, cOff + 2 * L);
+    v = a3.add(bias);
+    v = v.blend(0f, v.lt(0f));
+    v.blend(6f, v.compare(VectorOperators.GT, 6f)).intoArray(c, cOff + 3 * L);
   }
 
   private static final class Layer implements PreparedLayer {

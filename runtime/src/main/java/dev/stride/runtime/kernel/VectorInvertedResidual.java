@@ -32,9 +32,9 @@ final class VectorInvertedResidual {
   private static final int COLUMNS = VectorDepthwise.COLUMNS;
 
   /**
-   * {@code -Dstride.invertedResidual=false} runs every block layer by layer; {@code always} fuses
-   * blocks of any size (by default only those whose expanded activation outgrows {@link #suits half
-   * of L2}).
+   * {@code -Dstride.invertedResidual=false} runs every block layer by layer; {@code always} runs
+   * every block in bands (by default only those whose expanded activation outgrows {@link #large
+   * half of L2}; the others run as two passes over whole planes).
    */
   static final String PROPERTY = "stride.invertedResidual";
 
@@ -42,25 +42,30 @@ final class VectorInvertedResidual {
 
   private VectorInvertedResidual() {}
 
-  /**
-   * Whether the vector kernels fuse the block {@code g}: when its expanded activation per sample is
-   * more than half of L2, so that layer by layer it would go to memory; smaller blocks stay in
-   * cache either way, and their layers split better over threads at batch 1.
-   */
+  /** Whether the vector kernels fuse the block {@code g}: unless switched off. */
   static boolean suits(InvertedResidualGeometry g) {
     switch (MODE) {
       case "always":
+      case "true":
         return true;
       case "false":
         return false;
-      case "true":
-        break;
       default:
         throw new IllegalArgumentException(
             "-D" + PROPERTY + "=" + MODE + ": expected true, false or always");
     }
+  }
+
+  /**
+   * Whether {@code g}'s expanded activation per sample is more than half of L2, so that layer by
+   * layer it would go to memory: such a block runs in bands. A smaller one stays in cache either
+   * way, and bands of its few rows would each recompute the rows they share and split poorly over
+   * threads; it runs as one pass over the whole hidden planes split by hidden channels, then one
+   * for the projection split by output channels.
+   */
+  static boolean large(InvertedResidualGeometry g) {
     long hidden = 4L * g.hiddenChannels() * g.height() * g.width();
-    return hidden > VectorGemm.GEOMETRY.l2() / 2;
+    return MODE.equals("always") || hidden > VectorGemm.GEOMETRY.l2() / 2;
   }
 
   /**
@@ -97,6 +102,29 @@ final class VectorInvertedResidual {
       float[] projectWeight,
       float[] projectBias,
       int threads) {
+    return prepare(
+        g,
+        expandWeight,
+        expandBias,
+        depthwiseWeight,
+        depthwiseBias,
+        projectWeight,
+        projectBias,
+        threads,
+        !large(g));
+  }
+
+  /** As above, in bands or ({@code whole}) over whole planes: tests run both on any shape. */
+  static PreparedLayer prepare(
+      InvertedResidualGeometry g,
+      float[] expandWeight,
+      float[] expandBias,
+      float[] depthwiseWeight,
+      float[] depthwiseBias,
+      float[] projectWeight,
+      float[] projectBias,
+      int threads,
+      boolean whole) {
     return new Block(
         g,
         expandWeight,
@@ -105,8 +133,21 @@ final class VectorInvertedResidual {
         depthwiseBias,
         projectWeight,
         projectBias,
-        threads);
+        threads,
+        whole);
   }
+
+  /**
+   * The staged input and the depthwise output of a whole-plane call, which every task of the call
+   * reads, owned by the calling thread while {@code inUse}.
+   */
+  private static final class Shared {
+    float[] x = new float[0];
+    float[] d = new float[0];
+    boolean inUse;
+  }
+
+  private static final ThreadLocal<Shared> SHARED = ThreadLocal.withInitial(Shared::new);
 
   private static int roundUp(int a, int b) {
     return (a + b - 1) / b * b;
@@ -174,6 +215,16 @@ final class VectorInvertedResidual {
     private final int[] kOffIn;
     private final int[] kOffP;
 
+    /** Whether the block runs over whole planes ({@link #runWhole}) rather than in bands. */
+    private final boolean whole;
+
+    /**
+     * Floats per channel of the whole-plane staged input and expansion: {@code H * W}, whole tiles.
+     */
+    private final int hwPad;
+
+    private final int[] kOffX;
+
     Block(
         InvertedResidualGeometry g,
         float[] expandWeight,
@@ -182,8 +233,10 @@ final class VectorInvertedResidual {
         float[] depthwiseBias,
         float[] projectWeight,
         float[] projectBias,
-        int threads) {
+        int threads,
+        boolean whole) {
       this.g = g;
+      this.whole = whole;
       this.c = g.inChannels();
       this.e = g.hiddenChannels();
       this.o = g.outChannels();
@@ -204,7 +257,7 @@ final class VectorInvertedResidual {
       }
       check("depthwiseWeight", depthwiseWeight, e * 9);
       check("projectWeight", projectWeight, o * e);
-      this.biasE = orZeros(expandBias, e);
+      this.biasE = orZeros(expandBias, ePanels * MR); // whole panels for VectorExpansion
       this.dw = Arrays.copyOf(depthwiseWeight, e * 9);
       this.biasD = orZeros(depthwiseBias, e);
       this.packedP = new float[oPanels * MR * e];
@@ -220,7 +273,7 @@ final class VectorInvertedResidual {
       // buffers within half of L2.
       long budget = VectorGemm.GEOMETRY.l2() / 2;
       int cap = Math.max(1, (oh + 2 * threads - 1) / (2 * threads));
-      int r = 1;
+      int r = whole ? oh : 1;
       while (r < cap && bytes(r + 1, oPanels) <= budget) {
         r++;
       }
@@ -240,6 +293,11 @@ final class VectorInvertedResidual {
       kOffIn = new int[c];
       for (int k = 0; k < c; k++) {
         kOffIn[k] = k * inLd;
+      }
+      this.hwPad = roundUp(h * w, NR);
+      kOffX = new int[c];
+      for (int k = 0; k < c; k++) {
+        kOffX[k] = k * hwPad;
       }
       kOffP = new int[e];
       for (int k = 0; k < e; k++) {
@@ -306,12 +364,193 @@ final class VectorInvertedResidual {
               * n
               * ((expand ? (double) c * e * h * w : 0) + 9.0 * e * plane + (double) e * o * plane);
       int threads = Parallel.threads();
+      if (whole) {
+        runWhole(
+            input,
+            n,
+            output,
+            outStride,
+            outOff,
+            residual,
+            flops < VectorConvolution.INLINE_FLOPS ? 1 : threads);
+        return;
+      }
       int chunks =
           threads == 1 || flops < VectorConvolution.INLINE_FLOPS ? 1 : Math.min(units, threads);
       Parallel.forRanges(
           units,
           chunks,
           (from, to) -> compute(input, output, outStride, outOff, residual, from, to));
+    }
+
+    /**
+     * The whole-plane form, per sample: the expansion, depthwise convolution and ReLU6s of each
+     * hidden channel into a shared depthwise output, split over hidden channels; then the
+     * projection from it, split over output channels. Sums and order as in the band form.
+     */
+    private void runWhole(
+        float[] input,
+        int n,
+        float[] output,
+        int outStride,
+        int outOff,
+        float[] residual,
+        int threads) {
+      int ePanels = (e + MR - 1) / MR;
+      int oPanels = (o + MR - 1) / MR;
+      int hw = h * w;
+      Shared own = SHARED.get();
+      boolean borrowed = !own.inUse;
+      int xFloats = expand ? c * hwPad : 0;
+      int dFloats = e * dLd;
+      float[] x = borrowed ? (own.x = VectorGemm.atLeast(own.x, xFloats)) : new float[xFloats];
+      float[] d = borrowed ? (own.d = VectorGemm.atLeast(own.d, dFloats)) : new float[dFloats];
+      own.inUse = true;
+      try {
+        // Two chunks per thread: the passes are short, and an even split of few panels is coarse.
+        int chunks = threads <= 1 ? 1 : 2 * threads;
+        for (int sample = 0; sample < n; sample++) {
+          int inBase = sample * g.inputSize();
+          if (expand) {
+            // Each channel's plane whole tiles apart, so the expansion's tiles read no further.
+            for (int ch = 0; ch < c; ch++) {
+              System.arraycopy(input, inBase + ch * hw, x, ch * hwPad, hw);
+            }
+          }
+          Parallel.forRanges(
+              ePanels,
+              Math.min(ePanels, chunks),
+              (from, to) -> hiddenPass(input, inBase, x, d, from, to));
+          int outBase = sample * outStride + outOff;
+          int resBase = sample * g.outputSize();
+          Parallel.forRanges(
+              oPanels,
+              Math.min(oPanels, chunks),
+              (from, to) -> projectPass(d, from, to, output, outBase, residual, resBase));
+        }
+      } finally {
+        if (borrowed) {
+          own.inUse = false;
+        }
+      }
+    }
+
+    /**
+     * Hidden channels of panels {@code [from, to)}: expanded on the compact plane ({@code group}
+     * channels at a time), each then copied into its zero-padded phase planes for the depthwise
+     * kernel, whose output goes to {@code d}.
+     */
+    private void hiddenPass(float[] input, int inBase, float[] x, float[] d, int from, int to) {
+      Scratch sc = SCRATCH.get();
+      float[] compact = sc.in = VectorGemm.atLeast(sc.in, expand ? group * hwPad : 0);
+      float[] pad = sc.hid = VectorGemm.atLeast(sc.hid, hidLd);
+      int hw = h * w;
+      int positions = oh * rowW;
+      int rowsRead =
+          Math.min(h, (oh - 1) * s + 2); // the rows any window reads; the planes hold no more
+      int groupPanels = group / MR;
+      for (int p0 = from; p0 < to; p0 += groupPanels) {
+        int p1 = Math.min(to, p0 + groupPanels);
+        int e0 = p0 * MR;
+        int e1 = Math.min(e, p1 * MR);
+        if (expand) {
+          expandCompact(x, compact, p0, p1);
+        }
+        for (int ch = e0; ch < e1; ch++) {
+          Arrays.fill(pad, 0, planes, 0f);
+          if (expand) {
+            fillPlanes(compact, (ch - e0) * hwPad, 0, rowsRead, -1, pad, 0);
+          } else {
+            fillPlanes(input, inBase + ch * hw, 0, rowsRead, -1, pad, 0);
+          }
+          for (int col = 0; col < positions; col += COLUMNS) {
+            VectorDepthwise.kernelRelu6(
+                dw, ch * 9, pad, col, kOffD, 9, biasD[ch], d, ch * dLd + col);
+          }
+        }
+      }
+    }
+
+    /** Expansion panels {@code [p0, p1)} over the staged input {@code x}, with bias and ReLU6. */
+    private void expandCompact(float[] x, float[] compact, int p0, int p1) {
+      for (int p = p0; p < p1; p++) {
+        int row = (p - p0) * MR * hwPad;
+        if (VectorExpansion.HAS_KERNEL) {
+          for (int col = 0; col < hwPad; col += NR) {
+            VectorExpansion.expand(
+                packedE, p * MR * c, x, col, hwPad, c, biasE, p * MR, compact, row + col, hwPad);
+          }
+          continue;
+        }
+        Arrays.fill(compact, row, row + MR * hwPad, 0f);
+        for (int col = 0; col < hwPad; col += NR) {
+          for (int k0 = 0; k0 < c; k0 += kc) {
+            VectorGemm.directKernel(
+                packedE,
+                p * MR * c + k0 * MR,
+                x,
+                col,
+                kOffX,
+                k0,
+                Math.min(kc, c - k0),
+                compact,
+                row + col,
+                hwPad);
+          }
+        }
+        for (int r = 0; r < MR; r++) {
+          VectorGemm.biasActivate(
+              compact,
+              row + r * hwPad,
+              compact,
+              row + r * hwPad,
+              hwPad,
+              biasE[p * MR + r],
+              Activation.RELU6);
+        }
+      }
+    }
+
+    /** Output panels {@code [from, to)} of the projection from the depthwise output {@code d}. */
+    private void projectPass(
+        float[] d, int from, int to, float[] output, int outBase, float[] residual, int resBase) {
+      Scratch sc = SCRATCH.get();
+      float[] out = sc.out = VectorGemm.atLeast(sc.out, MR * dLd);
+      int positions = oh * rowW;
+      int plane = oh * ow;
+      for (int p = from; p < to; p++) {
+        Arrays.fill(out, 0, MR * dLd, 0f);
+        for (int col = 0; col < positions; col += NR) {
+          for (int k0 = 0; k0 < e; k0 += kc) {
+            VectorGemm.directKernel(
+                packedP,
+                p * MR * e + k0 * MR,
+                d,
+                col,
+                kOffP,
+                k0,
+                Math.min(kc, e - k0),
+                out,
+                col,
+                dLd);
+          }
+        }
+        for (int r = 0; r < MR && p * MR + r < o; r++) {
+          int oc = p * MR + r;
+          for (int rr = 0; rr < oh; rr++) {
+            VectorEpilogue.store(
+                out,
+                r * dLd + rr * rowW,
+                output,
+                outBase + oc * plane + rr * ow,
+                ow,
+                biasP[oc],
+                residual,
+                resBase + oc * plane + rr * ow,
+                Activation.NONE);
+          }
+        }
+      }
     }
 
     /** Bands {@code [from, to)}, sample-major. */
@@ -383,11 +622,13 @@ final class VectorInvertedResidual {
             if (carries) {
               System.arraycopy(hid, at + rows * rowW, carry, ch * 2 * rowW, 2 * rowW);
             }
+            // Bias and ReLU6 in the kernel: its whole last step too, whose columns past the band's
+            // positions feed only projection columns that are never stored.
             int d = (ch - e0) * dLd;
             for (int col = 0; col < positions; col += COLUMNS) {
-              VectorDepthwise.kernel(dw, ch * 9, hid, at + col, kOffD, 9, dwOut, d + col);
+              VectorDepthwise.kernelRelu6(
+                  dw, ch * 9, hid, at + col, kOffD, 9, biasD[ch], dwOut, d + col);
             }
-            VectorGemm.biasActivate(dwOut, d, dwOut, d, positions, biasD[ch], Activation.RELU6);
           }
           // The group's share of the projection: K steps e0..e1 of every output panel, over the
           // depthwise output's positions (rowW - OW of each row unused).
@@ -475,6 +716,26 @@ final class VectorInvertedResidual {
     private void expandPlanes(float[] in, int e0, int e1, float[] hid, int fromCol) {
       int panelFrom = e0 / MR;
       int panelTo = (e1 + MR - 1) / MR;
+      if (VectorExpansion.HAS_KERNEL) {
+        // Sums from zero over all of K, bias and ReLU6 in the kernel: no zeroing or bias pass.
+        for (int col = fromCol; col < inLd; col += NR) {
+          for (int p = panelFrom; p < panelTo; p++) {
+            VectorExpansion.expand(
+                packedE,
+                p * MR * c,
+                in,
+                col,
+                inLd,
+                c,
+                biasE,
+                p * MR,
+                hid,
+                (p * MR - e0) * hidLd + col,
+                hidLd);
+          }
+        }
+        return;
+      }
       for (int r = 0; r < (panelTo - panelFrom) * MR; r++) {
         Arrays.fill(hid, r * hidLd + fromCol, r * hidLd + inLd, 0f);
       }

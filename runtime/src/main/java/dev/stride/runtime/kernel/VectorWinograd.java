@@ -683,12 +683,32 @@ final class VectorWinograd {
         // Products as many rows apart as the block has, so a short block (64 output channels) is
         // all that is zeroed; the table-driven output transform's offsets assume full blocks.
         int blockRows = unrolled == 0 ? blockPanels * MR : (pe - pb) * MR;
-        java.util.Arrays.fill(c, 0, products * blockRows * NR, 0f);
+        // The first K block's sums start at zero in registers where this tile shape has such a
+        // kernel; every row the output pass reads is then stored by it, so nothing is zeroed.
+        boolean fresh = VectorExpansion.HAS_KERNEL && unrolled != 0;
+        if (!fresh) {
+          java.util.Arrays.fill(c, 0, products * blockRows * NR, 0f);
+        }
         for (int kb = 0; kb < kBlocks; kb++) {
           int k0 = kb * kc;
           int kLen = Math.min(kc, channels - k0);
           for (int xi = 0; xi < products; xi++) {
             int aBase = (xi * channels + k0) * ocPanels * MR;
+            if (fresh && kb == 0) {
+              for (int p = pb; p < pe; p++) {
+                VectorExpansion.sums(
+                    packed,
+                    aBase + p * MR * kLen,
+                    b,
+                    bBase + xi * productStride,
+                    NR,
+                    kLen,
+                    c,
+                    (xi * blockRows + (p - pb) * MR) * NR,
+                    NR);
+              }
+              continue;
+            }
             for (int p = pb; p < pe; p++) {
               VectorGemm.microKernel(
                   packed,
@@ -799,6 +819,28 @@ final class VectorWinograd {
           }
         }
         float bv = bias == null ? 0f : bias[oc];
+        if (output.residual() != null
+            && (activation == Activation.RELU || activation == Activation.NONE)) {
+          // The residual and the ReLU go in the scatter itself, which reads every output once
+          // anyway: no gather into the tiles' layout and no second pass over them.
+          VectorGemm.biasActivate(t, y, t, y, m * m * NR, bv, Activation.NONE);
+          boolean relu = activation == Activation.RELU;
+          for (int q = 0; q < runs.count; q++) {
+            int at = runs.out[q] + oc * plane;
+            scatterAdd(
+                t,
+                y + runs.column[q],
+                runs.length[q],
+                runs.rows[q],
+                runs.lastCols[q],
+                output.output(),
+                runs.sample[q] * output.stride() + output.offset() + at,
+                output.residual(),
+                runs.sample[q] * output.size() + at,
+                relu);
+          }
+          continue;
+        }
         if (output.residual() == null) {
           VectorGemm.biasActivate(t, y, t, y, m * m * NR, bv, activation);
         } else {
@@ -826,6 +868,36 @@ final class VectorWinograd {
               runs.lastCols[q],
               output.output(),
               runs.sample[q] * output.stride() + output.offset() + runs.out[q] + oc * plane);
+        }
+      }
+    }
+
+    /**
+     * {@link #scatter} with the residual {@code res} from {@code at} added to each value, then ReLU
+     * if {@code relu} ({@code v < 0} to zero, NaN kept, as the vector pass does).
+     */
+    private void scatterAdd(
+        float[] y,
+        int yOff,
+        int len,
+        int rows,
+        int lastCols,
+        float[] output,
+        int out,
+        float[] res,
+        int at,
+        boolean relu) {
+      int ow = g.outWidth();
+      int cols = (len - 1) * m + lastCols; // the run's output columns
+      for (int dy = 0; dy < rows; dy++) {
+        int o = out + dy * ow;
+        int r = at + dy * ow;
+        for (int dx = 0; dx < m; dx++) {
+          int src = yOff + (dy * m + dx) * NR;
+          for (int x = dx, k = 0; x < cols; x += m, k++) {
+            float v = y[src + k] + res[r + x];
+            output[o + x] = relu && v < 0f ? 0f : v;
+          }
         }
       }
     }

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code VectorInvertedResidual}'s fused block against the same block as {@link ScalarKernels}'
  * three layers, ReLU6s and Add: with and without the expansion and the residual, stride 1 and 2,
- * odd plane sizes, batches, and band heights from one row to the whole plane.
+ * odd plane sizes, batches, and band heights from one row to the whole plane, and the same in the
+ * whole-plane form.
  */
 class VectorInvertedResidualTest {
   private static final float JUNK = 12345f;
@@ -71,15 +72,18 @@ class VectorInvertedResidualTest {
       k.add(expected, res, expected, expected.length, Activation.NONE);
     }
 
-    float[] actual = new float[n * g.outputSize() + 7];
-    Arrays.fill(actual, JUNK);
-    prepare(g, ew, eb, dw, db, pw, pb, threads).run(input, n, actual, 0, oc, res);
-    String what = g + " n=" + n + " residual=" + residual + " threads=" + threads;
-    VectorLayers.assertClose(expected, expected, actual, expected.length, what);
-    for (int i = expected.length; i < actual.length; i++) {
-      assertEquals(JUNK, actual[i], what + ": wrote past the output at " + i);
+    for (boolean whole : new boolean[] {false, true}) {
+      float[] actual = new float[n * g.outputSize() + 7];
+      Arrays.fill(actual, JUNK);
+      prepare(g, ew, eb, dw, db, pw, pb, threads, whole).run(input, n, actual, 0, oc, res);
+      String what =
+          g + " n=" + n + " residual=" + residual + " threads=" + threads + " whole=" + whole;
+      VectorLayers.assertClose(expected, expected, actual, expected.length, what);
+      for (int i = expected.length; i < actual.length; i++) {
+        assertEquals(JUNK, actual[i], what + ": wrote past the output at " + i);
+      }
+      assertArrayEquals(inputCopy, input, what + ": modified its input");
     }
-    assertArrayEquals(inputCopy, input, what + ": modified its input");
   }
 
   @Test
@@ -117,7 +121,12 @@ class VectorInvertedResidualTest {
     float[] dw = weights(r, 24 * 9, 9);
     float[] pw = weights(r, 5 * 24, 24);
     float[] input = ScalarKernelsTest.randoms(r, 2 * g.inputSize());
-    PreparedLayer block = prepare(g, ew, null, dw, null, pw, null, 2);
+    for (boolean whole : new boolean[] {false, true}) {
+      slices(g, prepare(g, ew, null, dw, null, pw, null, 2, whole), input);
+    }
+  }
+
+  private static void slices(InvertedResidualGeometry g, PreparedLayer block, float[] input) {
     float[] plain = new float[2 * g.outputSize()];
     block.run(input, 2, plain);
     int plane = 9 * 7;
@@ -146,7 +155,8 @@ class VectorInvertedResidualTest {
       float[] db,
       float[] pw,
       float[] pb,
-      int threads) {
+      int threads,
+      boolean whole) {
     try {
       Method m =
           Class.forName("dev.stride.runtime.kernel.VectorInvertedResidual")
@@ -159,8 +169,9 @@ class VectorInvertedResidualTest {
                   float[].class,
                   float[].class,
                   float[].class,
-                  int.class);
-      return (PreparedLayer) m.invoke(null, g, ew, eb, dw, db, pw, pb, threads);
+                  int.class,
+                  boolean.class);
+      return (PreparedLayer) m.invoke(null, g, ew, eb, dw, db, pw, pb, threads, whole);
     } catch (InvocationTargetException e) {
       if (e.getCause() instanceof RuntimeException re) {
         throw re;
