@@ -82,22 +82,7 @@ final class VectorDepthwise {
    */
   static void kernel(
       float[] w, int wOff, float[] pad, int base, int[] kOff, int k, float[] c, int cOff) {
-    FloatVector a0 = FloatVector.zero(SPECIES);
-    FloatVector a1 = a0;
-    FloatVector a2 = a0;
-    FloatVector a3 = a0;
-    for (int t = 0; t < k; t++) {
-      int p = base + kOff[t];
-      FloatVector wv = FloatVector.broadcast(SPECIES, w[wOff + t]);
-      a0 = FloatVector.fromArray(SPECIES, pad, p).fma(wv, a0);
-      a1 = FloatVector.fromArray(SPECIES, pad, p + L).fma(wv, a1);
-      a2 = FloatVector.fromArray(SPECIES, pad, p + 2 * L).fma(wv, a2);
-      a3 = FloatVector.fromArray(SPECIES, pad, p + 3 * L).fma(wv, a3);
-    }
-    a0.intoArray(c, cOff);
-    a1.intoArray(c, cOff + L);
-    a2.intoArray(c, cOff + 2 * L);
-    a3.intoArray(c, cOff + 3 * L);
+    tile(w, wOff, pad, base, kOff, k, false, 0f, c, cOff);
   }
 
   /**
@@ -115,6 +100,24 @@ final class VectorDepthwise {
       float bias,
       float[] c,
       int cOff) {
+    tile(w, wOff, pad, base, kOff, k, true, bias, c, cOff);
+  }
+
+  /**
+   * The sums of {@link #kernel}, stored as they are or, with {@code relu6}, plus {@code bias} and
+   * clamped to [0, 6]: one loop for both, the choice taken once per tile.
+   */
+  private static void tile(
+      float[] w,
+      int wOff,
+      float[] pad,
+      int base,
+      int[] kOff,
+      int k,
+      boolean relu6,
+      float bias,
+      float[] c,
+      int cOff) {
     FloatVector a0 = FloatVector.zero(SPECIES);
     FloatVector a1 = a0;
     FloatVector a2 = a0;
@@ -126,6 +129,13 @@ final class VectorDepthwise {
       a1 = FloatVector.fromArray(SPECIES, pad, p + L).fma(wv, a1);
       a2 = FloatVector.fromArray(SPECIES, pad, p + 2 * L).fma(wv, a2);
       a3 = FloatVector.fromArray(SPECIES, pad, p + 3 * L).fma(wv, a3);
+    }
+    if (!relu6) {
+      a0.intoArray(c, cOff);
+      a1.intoArray(c, cOff + L);
+      a2.intoArray(c, cOff + 2 * L);
+      a3.intoArray(c, cOff + 3 * L);
+      return;
     }
     FloatVector v = a0.add(bias);
     v = v.blend(0f, v.lt(0f));

@@ -45,6 +45,37 @@ final class VectorExpansion {
       float[] c,
       int cOff,
       int ldc) {
+    tile(a, aOff, b, bOff, ldb, kc, true, bias, biasOff, c, cOff, ldc);
+  }
+
+  /**
+   * {@code c[cOff + r * ldc + j] = sum_{k < kc} a[aOff + k * 4 + r] * b[bOff + k * ldb + j]} for
+   * {@code r < 4, j < 2 * L}: the same tile without bias or activation, storing its sums over
+   * whatever {@code c} held. The Winograd GEMM's first K block, which otherwise zeroes its {@code
+   * M} block and loads the zeros back.
+   */
+  static void sums(
+      float[] a, int aOff, float[] b, int bOff, int ldb, int kc, float[] c, int cOff, int ldc) {
+    tile(a, aOff, b, bOff, ldb, kc, false, null, 0, c, cOff, ldc);
+  }
+
+  /**
+   * The 4 x 2 tile of {@link #expand} ({@code relu6}) and {@link #sums}: one loop for both, the
+   * choice taken once per tile.
+   */
+  private static void tile(
+      float[] a,
+      int aOff,
+      float[] b,
+      int bOff,
+      int ldb,
+      int kc,
+      boolean relu6,
+      float[] bias,
+      int biasOff,
+      float[] c,
+      int cOff,
+      int ldc) {
     FloatVector c00 = FloatVector.zero(SPECIES);
     FloatVector c01 = c00;
     FloatVector c10 = c00;
@@ -70,6 +101,21 @@ final class VectorExpansion {
       av = FloatVector.broadcast(SPECIES, a[ai + 3]);
       c30 = b0.fma(av, c30);
       c31 = b1.fma(av, c31);
+    }
+    if (!relu6) {
+      int o = cOff;
+      c00.intoArray(c, o);
+      c01.intoArray(c, o + L);
+      o += ldc;
+      c10.intoArray(c, o);
+      c11.intoArray(c, o + L);
+      o += ldc;
+      c20.intoArray(c, o);
+      c21.intoArray(c, o + L);
+      o += ldc;
+      c30.intoArray(c, o);
+      c31.intoArray(c, o + L);
+      return;
     }
     // Written out per vector, not through a helper taking a FloatVector: one not inlined would
     // box it (see VectorGemm.biasActivate).
@@ -105,53 +151,5 @@ final class VectorExpansion {
     v = c31.add(bv);
     v = v.blend(0f, v.lt(0f));
     v.blend(6f, v.compare(VectorOperators.GT, 6f)).intoArray(c, o + L);
-  }
-
-  /**
-   * {@code c[cOff + r * ldc + j] = sum_{k < kc} a[aOff + k * 4 + r] * b[bOff + k * ldb + j]} for
-   * {@code r < 4, j < 2 * L}: the same tile without bias or activation, storing its sums over
-   * whatever {@code c} held. The Winograd GEMM's first K block, which otherwise zeroes its {@code
-   * M} block and loads the zeros back.
-   */
-  static void sums(
-      float[] a, int aOff, float[] b, int bOff, int ldb, int kc, float[] c, int cOff, int ldc) {
-    FloatVector c00 = FloatVector.zero(SPECIES);
-    FloatVector c01 = c00;
-    FloatVector c10 = c00;
-    FloatVector c11 = c00;
-    FloatVector c20 = c00;
-    FloatVector c21 = c00;
-    FloatVector c30 = c00;
-    FloatVector c31 = c00;
-    for (int k = 0; k < kc; k++) {
-      int ai = aOff + k * 4;
-      int bi = bOff + k * ldb;
-      FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
-      FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
-      FloatVector av = FloatVector.broadcast(SPECIES, a[ai]);
-      c00 = b0.fma(av, c00);
-      c01 = b1.fma(av, c01);
-      av = FloatVector.broadcast(SPECIES, a[ai + 1]);
-      c10 = b0.fma(av, c10);
-      c11 = b1.fma(av, c11);
-      av = FloatVector.broadcast(SPECIES, a[ai + 2]);
-      c20 = b0.fma(av, c20);
-      c21 = b1.fma(av, c21);
-      av = FloatVector.broadcast(SPECIES, a[ai + 3]);
-      c30 = b0.fma(av, c30);
-      c31 = b1.fma(av, c31);
-    }
-    int o = cOff;
-    c00.intoArray(c, o);
-    c01.intoArray(c, o + L);
-    o += ldc;
-    c10.intoArray(c, o);
-    c11.intoArray(c, o + L);
-    o += ldc;
-    c20.intoArray(c, o);
-    c21.intoArray(c, o + L);
-    o += ldc;
-    c30.intoArray(c, o);
-    c31.intoArray(c, o + L);
   }
 }
