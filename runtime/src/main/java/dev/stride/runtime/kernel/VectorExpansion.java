@@ -45,23 +45,82 @@ final class VectorExpansion {
       float[] c,
       int cOff,
       int ldc) {
-    tile(a, aOff, b, bOff, ldb, kc, true, bias, biasOff, c, cOff, ldc);
+    tile(a, aOff, b, bOff, ldb, kc, false, true, bias, biasOff, c, cOff, ldc);
   }
 
   /**
    * {@code c[cOff + r * ldc + j] = sum_{k < kc} a[aOff + k * 4 + r] * b[bOff + k * ldb + j]} for
    * {@code r < 4, j < 2 * L}: the same tile without bias or activation, storing its sums over
-   * whatever {@code c} held. The Winograd GEMM's first K block, which otherwise zeroes its {@code
-   * M} block and loads the zeros back.
+   * whatever {@code c} held.
    */
   static void sums(
       float[] a, int aOff, float[] b, int bOff, int ldb, int kc, float[] c, int cOff, int ldc) {
-    tile(a, aOff, b, bOff, ldb, kc, false, null, 0, c, cOff, ldc);
+    tile(a, aOff, b, bOff, ldb, kc, false, false, null, 0, c, cOff, ldc);
   }
 
   /**
-   * The 4 x 2 tile of {@link #expand} ({@code relu6}) and {@link #sums}: one loop for both, the
-   * choice taken once per tile.
+   * {@link #sums} for a packed B panel ({@code ldb == 2 * L}): B's offset is linear in A's with a
+   * constant factor, as in {@link VectorGemm#micro4x2}, so C2 can drop the range checks of B's
+   * loads from the loop, which it cannot with a stride known only at run time. The Winograd GEMM's
+   * first K block. Same sums in the same order.
+   */
+  static void packedSums(
+      float[] a, int aOff, float[] b, int bOff, int kc, float[] c, int cOff, int ldc) {
+    FloatVector c00 = FloatVector.zero(SPECIES);
+    FloatVector c01 = c00;
+    FloatVector c10 = c00;
+    FloatVector c11 = c00;
+    FloatVector c20 = c00;
+    FloatVector c21 = c00;
+    FloatVector c30 = c00;
+    FloatVector c31 = c00;
+    int bd = bOff - (2 * L / 4) * aOff;
+    int aEnd = aOff + 4 * kc;
+    for (int ai = aOff; ai < aEnd; ai += 4) {
+      int bi = bd + (2 * L / 4) * ai;
+      FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
+      FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
+      FloatVector av = FloatVector.broadcast(SPECIES, a[ai]);
+      c00 = b0.fma(av, c00);
+      c01 = b1.fma(av, c01);
+      av = FloatVector.broadcast(SPECIES, a[ai + 1]);
+      c10 = b0.fma(av, c10);
+      c11 = b1.fma(av, c11);
+      av = FloatVector.broadcast(SPECIES, a[ai + 2]);
+      c20 = b0.fma(av, c20);
+      c21 = b1.fma(av, c21);
+      av = FloatVector.broadcast(SPECIES, a[ai + 3]);
+      c30 = b0.fma(av, c30);
+      c31 = b1.fma(av, c31);
+    }
+    int o = cOff;
+    c00.intoArray(c, o);
+    c01.intoArray(c, o + L);
+    o += ldc;
+    c10.intoArray(c, o);
+    c11.intoArray(c, o + L);
+    o += ldc;
+    c20.intoArray(c, o);
+    c21.intoArray(c, o + L);
+    o += ldc;
+    c30.intoArray(c, o);
+    c31.intoArray(c, o + L);
+  }
+
+  /**
+   * {@code c[cOff + r * ldc + j] += sum_{k < kc} a[aOff + k * 4 + r] * b[bOff + k * ldb + j]} for
+   * {@code r < 4, j < 2 * L}: {@link VectorGemm#directKernel}'s 4 x 2 tile for B rows {@code ldb}
+   * floats apart, stepping B's offset instead of reading it from a table (the inverted-residual
+   * block's projection). Same sums in the same order.
+   */
+  static void addSums(
+      float[] a, int aOff, float[] b, int bOff, int ldb, int kc, float[] c, int cOff, int ldc) {
+    tile(a, aOff, b, bOff, ldb, kc, true, false, null, 0, c, cOff, ldc);
+  }
+
+  /**
+   * The 4 x 2 tile of {@link #expand} ({@code relu6}), {@link #sums} and {@link #addSums} ({@code
+   * add}: the sums start from {@code c}): one loop for all, the choice taken once per tile.
    */
   private static void tile(
       float[] a,
@@ -70,6 +129,7 @@ final class VectorExpansion {
       int bOff,
       int ldb,
       int kc,
+      boolean add,
       boolean relu6,
       float[] bias,
       int biasOff,
@@ -84,11 +144,25 @@ final class VectorExpansion {
     FloatVector c21 = c00;
     FloatVector c30 = c00;
     FloatVector c31 = c00;
-    for (int k = 0; k < kc; k++) {
-      int ai = aOff + k * 4;
-      int bi = bOff + k * ldb;
+    if (add) {
+      c00 = FloatVector.fromArray(SPECIES, c, cOff);
+      c01 = FloatVector.fromArray(SPECIES, c, cOff + L);
+      c10 = FloatVector.fromArray(SPECIES, c, cOff + ldc);
+      c11 = FloatVector.fromArray(SPECIES, c, cOff + ldc + L);
+      c20 = FloatVector.fromArray(SPECIES, c, cOff + 2 * ldc);
+      c21 = FloatVector.fromArray(SPECIES, c, cOff + 2 * ldc + L);
+      c30 = FloatVector.fromArray(SPECIES, c, cOff + 3 * ldc);
+      c31 = FloatVector.fromArray(SPECIES, c, cOff + 3 * ldc + L);
+    }
+    // A's index is the loop's and B's is stepped beside it: computing both from k (k * ldb) left
+    // C2 short of general registers, spilling ldb and aOff to the stack every step (see
+    // docs/performance-notes.md).
+    int aEnd = aOff + 4 * kc;
+    int bi = bOff;
+    for (int ai = aOff; ai < aEnd; ai += 4) {
       FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
       FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
+      bi += ldb;
       FloatVector av = FloatVector.broadcast(SPECIES, a[ai]);
       c00 = b0.fma(av, c00);
       c01 = b1.fma(av, c01);

@@ -519,20 +519,28 @@ final class VectorInvertedResidual {
       int positions = oh * rowW;
       int plane = oh * ow;
       for (int p = from; p < to; p++) {
-        Arrays.fill(out, 0, MR * dLd, 0f);
-        for (int col = 0; col < positions; col += NR) {
-          for (int k0 = 0; k0 < e; k0 += kc) {
-            VectorGemm.directKernel(
-                packedP,
-                p * MR * e + k0 * MR,
-                d,
-                col,
-                kOffP,
-                k0,
-                Math.min(kc, e - k0),
-                out,
-                col,
-                dLd);
+        if (VectorExpansion.HAS_KERNEL) {
+          // All of K from zero in registers: no zeroing pass, one store per tile; every column
+          // the stores below read lies in a tile.
+          for (int col = 0; col < positions; col += NR) {
+            VectorExpansion.sums(packedP, p * MR * e, d, col, dLd, e, out, col, dLd);
+          }
+        } else {
+          Arrays.fill(out, 0, MR * dLd, 0f);
+          for (int col = 0; col < positions; col += NR) {
+            for (int k0 = 0; k0 < e; k0 += kc) {
+              VectorGemm.directKernel(
+                  packedP,
+                  p * MR * e + k0 * MR,
+                  d,
+                  col,
+                  kOffP,
+                  k0,
+                  Math.min(kc, e - k0),
+                  out,
+                  col,
+                  dLd);
+            }
           }
         }
         for (int r = 0; r < MR && p * MR + r < o; r++) {
@@ -635,6 +643,19 @@ final class VectorInvertedResidual {
           int bOff = -e0 * dLd;
           for (int col = 0; col < positions; col += NR) {
             for (int p = 0; p < oPanels; p++) {
+              if (VectorExpansion.HAS_KERNEL) {
+                VectorExpansion.addSums(
+                    packedP,
+                    p * MR * e + e0 * MR,
+                    dwOut,
+                    col,
+                    dLd,
+                    e1 - e0,
+                    out,
+                    p * MR * dLd + col,
+                    dLd);
+                continue;
+              }
               VectorGemm.directKernel(
                   packedP,
                   p * MR * e + e0 * MR,
