@@ -51,60 +51,12 @@ final class VectorExpansion {
   /**
    * {@code c[cOff + r * ldc + j] = sum_{k < kc} a[aOff + k * 4 + r] * b[bOff + k * ldb + j]} for
    * {@code r < 4, j < 2 * L}: the same tile without bias or activation, storing its sums over
-   * whatever {@code c} held.
+   * whatever {@code c} held. The Winograd GEMM's first K block, which otherwise zeroes its {@code
+   * M} block and loads the zeros back.
    */
   static void sums(
       float[] a, int aOff, float[] b, int bOff, int ldb, int kc, float[] c, int cOff, int ldc) {
     tile(a, aOff, b, bOff, ldb, kc, false, false, null, 0, c, cOff, ldc);
-  }
-
-  /**
-   * {@link #sums} for a packed B panel ({@code ldb == 2 * L}): B's offset is linear in A's with a
-   * constant factor, as in {@link VectorGemm#micro4x2}, so C2 can drop the range checks of B's
-   * loads from the loop, which it cannot with a stride known only at run time. The Winograd GEMM's
-   * first K block. Same sums in the same order.
-   */
-  static void packedSums(
-      float[] a, int aOff, float[] b, int bOff, int kc, float[] c, int cOff, int ldc) {
-    FloatVector c00 = FloatVector.zero(SPECIES);
-    FloatVector c01 = c00;
-    FloatVector c10 = c00;
-    FloatVector c11 = c00;
-    FloatVector c20 = c00;
-    FloatVector c21 = c00;
-    FloatVector c30 = c00;
-    FloatVector c31 = c00;
-    int bd = bOff - (2 * L / 4) * aOff;
-    int aEnd = aOff + 4 * kc;
-    for (int ai = aOff; ai < aEnd; ai += 4) {
-      int bi = bd + (2 * L / 4) * ai;
-      FloatVector b0 = FloatVector.fromArray(SPECIES, b, bi);
-      FloatVector b1 = FloatVector.fromArray(SPECIES, b, bi + L);
-      FloatVector av = FloatVector.broadcast(SPECIES, a[ai]);
-      c00 = b0.fma(av, c00);
-      c01 = b1.fma(av, c01);
-      av = FloatVector.broadcast(SPECIES, a[ai + 1]);
-      c10 = b0.fma(av, c10);
-      c11 = b1.fma(av, c11);
-      av = FloatVector.broadcast(SPECIES, a[ai + 2]);
-      c20 = b0.fma(av, c20);
-      c21 = b1.fma(av, c21);
-      av = FloatVector.broadcast(SPECIES, a[ai + 3]);
-      c30 = b0.fma(av, c30);
-      c31 = b1.fma(av, c31);
-    }
-    int o = cOff;
-    c00.intoArray(c, o);
-    c01.intoArray(c, o + L);
-    o += ldc;
-    c10.intoArray(c, o);
-    c11.intoArray(c, o + L);
-    o += ldc;
-    c20.intoArray(c, o);
-    c21.intoArray(c, o + L);
-    o += ldc;
-    c30.intoArray(c, o);
-    c31.intoArray(c, o + L);
   }
 
   /**

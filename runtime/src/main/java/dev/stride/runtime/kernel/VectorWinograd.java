@@ -696,11 +696,12 @@ final class VectorWinograd {
             int aBase = (xi * channels + k0) * ocPanels * MR;
             if (fresh && kb == 0) {
               for (int p = pb; p < pe; p++) {
-                VectorExpansion.packedSums(
+                VectorExpansion.sums(
                     packed,
                     aBase + p * MR * kLen,
                     b,
                     bBase + xi * productStride,
+                    NR,
                     kLen,
                     c,
                     (xi * blockRows + (p - pb) * MR) * NR,

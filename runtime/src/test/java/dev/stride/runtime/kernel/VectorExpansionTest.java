@@ -158,65 +158,6 @@ class VectorExpansionTest {
     }
   }
 
-  @Test
-  void packedSumsMatchScalarOneByOneConvolutionOverAPackedPanel()
-      throws ReflectiveOperationException {
-    Method packedSums =
-        Class.forName("dev.stride.runtime.kernel.VectorExpansion")
-            .getDeclaredMethod(
-                "packedSums",
-                float[].class,
-                int.class,
-                float[].class,
-                int.class,
-                int.class,
-                float[].class,
-                int.class,
-                int.class);
-    int lanes = (Integer) lanes();
-    int rows = 4;
-    int cols = 2 * lanes;
-    Random r = new Random(13);
-    for (int k : new int[] {1, 3, 7, 13, 31, 100, 257}) {
-      int ldc = cols + 5;
-      float[] weight = ScalarKernelsTest.randoms(r, rows * k);
-      int bOff = 6;
-      float[] input = ScalarKernelsTest.randoms(r, bOff + k * cols);
-      float[] plane = Arrays.copyOfRange(input, bOff, bOff + k * cols);
-      Conv2dGeometry g = new Conv2dGeometry(k, 1, cols, rows, 1, cols, 1, 1, 1, 1, 0, 0, 1, 1, 1);
-      float[] expected = new float[rows * cols];
-      ScalarKernels.INSTANCE
-          .prepareConv2d(g, weight, null, Activation.NONE)
-          .run(plane, 1, expected);
-
-      int aOff = 8; // A's panel not at the array's start, as the Winograd GEMM's are not
-      float[] packed = new float[aOff + rows * k];
-      for (int kk = 0; kk < k; kk++) {
-        for (int row = 0; row < rows; row++) {
-          packed[aOff + kk * rows + row] = weight[row * k + kk];
-        }
-      }
-      int cOff = 2;
-      float[] c = new float[cOff + rows * ldc + 1];
-      Arrays.fill(c, JUNK);
-      try {
-        packedSums.invoke(null, packed, aOff, input, bOff, k, c, cOff, ldc);
-      } catch (InvocationTargetException e) {
-        throw new AssertionError(e.getCause());
-      }
-      for (int row = 0; row < rows; row++) {
-        float[] want = Arrays.copyOfRange(expected, row * cols, (row + 1) * cols);
-        float[] got = Arrays.copyOfRange(c, cOff + row * ldc, cOff + row * ldc + cols);
-        VectorLayers.assertClose(want, want, got, cols, "k=" + k + " row " + row);
-        for (int j = cols; j < ldc && cOff + row * ldc + j < c.length; j++) {
-          assertEquals(JUNK, c[cOff + row * ldc + j], "k=" + k + ": wrote past the tile");
-        }
-      }
-      assertEquals(JUNK, c[0], "wrote before the tile");
-      assertEquals(JUNK, c[c.length - 1], "wrote after the tile");
-    }
-  }
-
   private static Object lanes() throws ReflectiveOperationException {
     return Class.forName("dev.stride.runtime.kernel.VectorGemm").getDeclaredField("L").get(null);
   }
