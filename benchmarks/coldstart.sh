@@ -6,8 +6,8 @@
 #
 # Prints, per engine and network, medians over the runs of: ms to load, ms from JVM start to the
 # first result, ms from JVM start until the passes settled (from there on, no second of passes more
-# than 10% slower by its median than the 3 s after it; see ColdStart.settledAt), and the steady pass
-# time (median of the last third); then Stride's first result over ONNX Runtime's, and
+# than 10% slower by its mean than the slowest second of the last third; see ColdStart.settledAt),
+# and the steady pass time (median of the last third); then Stride's first result over ONNX Runtime's, and
 # Stride's settling time in its slowest run against the goal of 5 s.
 #
 # Run:   benchmarks/coldstart.sh [RUNS] [SECONDS]       # default 5 runs, 15 s of passes each
@@ -93,7 +93,7 @@ awk -F'\t' '
     }
   }' "$TSV"
 # The steady-state goal: each run's passes settled (ColdStart.settledAt) within 5 s of the JVM's
-# start; the worst run counts, not the median. A run whose last judged second was still slow
+# start; the worst run counts, not the median. A run that settled only within its last third
 # reports the end of its window.
 awk -F'\t' -v secs="$SECONDS_" '
   $1 == "stride" { k = $2; n[k]++; if ($5 > worst[k]) worst[k] = $5; if ($5 >= $4 + 990 * secs) late[k]++ }

@@ -136,14 +136,8 @@ public final class ColdStart {
         Float.isNaN(sink) ? "NaN" : "ok");
   }
 
-  /** Milliseconds of passes whose median is judged at once: many time slices of other work. */
+  /** Milliseconds of passes whose mean is judged at once: many time slices of other work. */
   static final double WINDOW_MS = 1000;
-
-  /** Milliseconds of passes after a window that it is judged against. */
-  static final double FUTURE_MS = 3000;
-
-  /** Fewest milliseconds of passes after a window for it to be judged at all. */
-  static final double MIN_FUTURE_MS = 1000;
 
   /** Milliseconds between the starts of two windows. */
   static final double STEP_MS = 100;
@@ -151,15 +145,16 @@ public final class ColdStart {
   /**
    * When the passes settled, in ms since the JVM's start: the start of the first window (the passes
    * ending within {@link #WINDOW_MS} of it) from which on no window's mean pass time is more than
-   * 10% above the mean of the passes in the {@link #FUTURE_MS} after it. Judged against what
-   * follows it, not against the end of the run, a window tells a pass time that is still coming
-   * down (the JIT at work) from the machine's other load rising or falling over seconds; a mean
-   * over a second (its time over its passes: throughput) counts a slow pass, or a time slice of
-   * another process, by its length, a few percent, and does not let a second of fast passes hide
-   * the slow ones before it, as a median by count would. Windows start every {@link #STEP_MS} from
-   * the first pass; the last ones, with less than {@link #MIN_FUTURE_MS} after them, are not
-   * judged. If even the last judged window is slow, the passes settled only at the end: the last
-   * pass's end is returned.
+   * 10% above that of the slowest window in the last third of the run. The steady state is the last
+   * third, and its slowest second is its own spread: on a shared machine pass times switch between
+   * levels tens of percent apart within seconds, for either engine, and a second no slower than one
+   * of the steady state's own is not still warming up. A mean over a second (its time over its
+   * passes) counts a slow pass, or a time slice of another process, by its length, a few percent; a
+   * median by count would let a second of fast passes (a LeNet second holds thousands) hide the
+   * slow ones before them. Windows start every {@link #STEP_MS} from the first pass. If the passes
+   * settled only within the last third, it tells nothing: the run's last pass's end is returned. A
+   * pass time still coming down within the last third is not seen; the run must be long enough for
+   * the last third to be steady.
    *
    * @param passes each pass's end (ms since the JVM's start) and duration (ms), in order
    */
@@ -170,21 +165,31 @@ public final class ColdStart {
     }
     double first = ends[0];
     double last = ends[ends.length - 1];
-    double settled = first;
-    boolean judged = false;
-    for (double t = first - 1e-9; t + WINDOW_MS + MIN_FUTURE_MS <= last; t += STEP_MS) {
+    double lastThird = first + 2 * (last - first) / 3;
+    List<double[]> windows = new ArrayList<>(); // start, mean
+    for (double t = first - 1e-9; t + WINDOW_MS <= last; t += STEP_MS) {
       int from = lowerBound(ends, t);
-      int mid = lowerBound(ends, t + WINDOW_MS);
-      int to = lowerBound(ends, t + WINDOW_MS + FUTURE_MS);
-      if (mid == from || to == mid) {
-        continue;
-      }
-      judged = true;
-      if (mean(passes, from, mid) > 1.1 * mean(passes, mid, to)) {
-        settled = t + STEP_MS;
+      int to = lowerBound(ends, t + WINDOW_MS);
+      if (to > from) {
+        windows.add(new double[] {t, mean(passes, from, to)});
       }
     }
-    return judged && settled < last - WINDOW_MS - MIN_FUTURE_MS ? settled : last;
+    double steadiest = 0;
+    for (double[] w : windows) {
+      if (w[0] >= lastThird) {
+        steadiest = Math.max(steadiest, w[1]);
+      }
+    }
+    if (steadiest == 0) {
+      return last;
+    }
+    double settled = first;
+    for (double[] w : windows) {
+      if (w[1] > 1.1 * steadiest) {
+        settled = w[0] + STEP_MS;
+      }
+    }
+    return settled < lastThird ? settled : last;
   }
 
   /** The first index whose value is at least {@code t} in the ascending {@code a}. */
