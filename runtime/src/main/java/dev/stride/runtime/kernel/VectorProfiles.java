@@ -42,8 +42,8 @@ import jdk.incubator.vector.VectorSpecies;
  * -XX:PerMethodTrapLimit=100000}, or with this seeding, 0 of 8 runs did.
  *
  * <p>Whichever operators a kernel uses later, a profile that has already seen three or more classes
- * at a site makes C2 emit an ordinary type check there, which cannot trap. Costs 0.1-0.3 s once per
- * JVM, a third of it in the first round (loading each operator's implementation); {@code
+ * at a site makes C2 emit an ordinary type check there, which cannot trap. Costs a few hundred ms
+ * once per JVM, a quarter of it in the first round (loading each operator's implementation); {@code
  * -Dstride.seedProfiles=false} turns it off (see docs/performance-notes.md).
  */
 final class VectorProfiles {
