@@ -24,9 +24,9 @@ import java.util.SplittableRandom;
  * One cold start, measured inside a fresh JVM that {@code benchmarks/coldstart.sh} launches once
  * per run: the time from the JVM's start to the first batch-1 result with the weights loaded from a
  * file (Stride from safetensors, ONNX Runtime from the same network's .onnx: session creation plus
- * first run), then passes for a while, and the time at which passes settled within 10% of the
- * steady state (the median of the last third of the passes), judged on medians of runs of at least
- * 9 passes and 200 ms.
+ * first run), then passes for a while, and the time from which the passes had settled: no second of
+ * them more than 10% slower, by its median, than the three seconds after it (see {@link
+ * #settledAt}).
  *
  * <pre>
  * java -cp benchmarks.jar dev.stride.benchmarks.ColdStart prepare DIR        # writes the files
@@ -37,9 +37,8 @@ import java.util.SplittableRandom;
  * <p>For {@code stride}, a weights file (safetensors or torch.save) may stand in for DIR.
  *
  * <p>Prints one tab-separated line: engine, network, ms to load, ms from JVM start to the first
- * result, ms from JVM start to the end of the first pass of the first run of passes (at least
- * {@link #WINDOW} and {@link #WINDOW_MS}) from which every run's median was within 10% of the
- * steady pass time, and that steady pass time in ms.
+ * result, ms from JVM start until the passes settled ({@link #settledAt}), and the steady pass time
+ * in ms: the median of the last third of the passes.
  */
 public final class ColdStart {
   private ColdStart() {}
@@ -110,26 +109,21 @@ public final class ColdStart {
       // SECONDS 0: the first result only (memory.sh).
       passes.add(new double[] {firstMs, firstMs});
     }
+    String trace = System.getProperty("coldstart.trace");
+    if (trace != null) {
+      StringBuilder sb = new StringBuilder();
+      for (double[] p : passes) {
+        sb.append(String.format(Locale.ROOT, "%.1f\t%.4f%n", p[0], p[1]));
+      }
+      Files.writeString(Path.of(trace), sb);
+    }
     double[] last = new double[Math.max(1, passes.size() / 3)];
     for (int i = 0; i < last.length; i++) {
       last[i] = passes.get(passes.size() - last.length + i)[1];
     }
     Arrays.sort(last);
     double steady = last[last.length / 2];
-    // The passes in runs of at least WINDOW passes and WINDOW_MS; the first run from which every
-    // run's median is within 10% of the steady time settles it: one pass (or one time slice of
-    // the machine's other work) slowed does not reset the clock, a pass time that has not yet come
-    // down does.
-    List<Integer> starts = runStarts(passes);
-    int settled = passes.size() - 1;
-    for (int i = starts.size() - 1; i >= 0; i--) {
-      int to = i + 1 < starts.size() ? starts.get(i + 1) : passes.size();
-      if (median(passes, starts.get(i), to) > 1.1 * steady) {
-        break;
-      }
-      settled = starts.get(i);
-    }
-    double steadyAt = passes.get(settled)[0];
+    double steadyAt = settledAt(passes);
     System.out.printf(
         Locale.ROOT,
         "%s\t%s\t%.0f\t%.0f\t%.0f\t%.2f\t%s%n",
@@ -142,40 +136,84 @@ public final class ColdStart {
         Float.isNaN(sink) ? "NaN" : "ok");
   }
 
-  /** Fewest passes in each run whose median must be near the steady time (see main). */
-  static final int WINDOW = 9;
+  /** Milliseconds of passes whose mean is judged at once: many time slices of other work. */
+  static final double WINDOW_MS = 1000;
+
+  /** Milliseconds between the starts of two windows. */
+  static final double STEP_MS = 100;
 
   /**
-   * Fewest milliseconds of passes in each such run: a small network's 9 passes fit in one time
-   * slice of another process, which would then decide the run's median.
+   * When the passes settled, in ms since the JVM's start: the start of the first window (the passes
+   * ending within {@link #WINDOW_MS} of it) from which on no window's mean pass time is more than
+   * 10% above that of the slowest window in the last third of the run. The steady state is the last
+   * third, and its slowest second is its own spread: on a shared machine pass times switch between
+   * levels tens of percent apart within seconds, for either engine, and a second no slower than one
+   * of the steady state's own is not still warming up. A mean over a second (its time over its
+   * passes) counts a slow pass, or a time slice of another process, by its length, a few percent; a
+   * median by count would let a second of fast passes (a LeNet second holds thousands) hide the
+   * slow ones before them. Windows start every {@link #STEP_MS} from the first pass. If the passes
+   * settled only within the last third, it tells nothing: the run's last pass's end is returned. A
+   * pass time still coming down within the last third is not seen; the run must be long enough for
+   * the last third to be steady.
+   *
+   * @param passes each pass's end (ms since the JVM's start) and duration (ms), in order
    */
-  static final double WINDOW_MS = 200;
-
-  /** Where each run of passes starts: at least {@link #WINDOW} passes and {@link #WINDOW_MS}. */
-  static List<Integer> runStarts(List<double[]> passes) {
-    List<Integer> starts = new ArrayList<>();
-    int count = 0;
-    double ms = 0;
-    for (int i = 0; i < passes.size(); i++) {
-      if (i == 0 || (count >= WINDOW && ms >= WINDOW_MS)) {
-        starts.add(i);
-        count = 0;
-        ms = 0;
-      }
-      count++;
-      ms += passes.get(i)[1];
+  static double settledAt(List<double[]> passes) {
+    double[] ends = new double[passes.size()];
+    for (int i = 0; i < ends.length; i++) {
+      ends[i] = passes.get(i)[0];
     }
-    return starts;
+    double first = ends[0];
+    double last = ends[ends.length - 1];
+    double lastThird = first + 2 * (last - first) / 3;
+    List<double[]> windows = new ArrayList<>(); // start, mean
+    for (double t = first - 1e-9; t + WINDOW_MS <= last; t += STEP_MS) {
+      int from = lowerBound(ends, t);
+      int to = lowerBound(ends, t + WINDOW_MS);
+      if (to > from) {
+        windows.add(new double[] {t, mean(passes, from, to)});
+      }
+    }
+    double steadiest = 0;
+    for (double[] w : windows) {
+      if (w[0] >= lastThird) {
+        steadiest = Math.max(steadiest, w[1]);
+      }
+    }
+    if (steadiest == 0) {
+      return last;
+    }
+    double settled = first;
+    for (double[] w : windows) {
+      if (w[1] > 1.1 * steadiest) {
+        settled = w[0] + STEP_MS;
+      }
+    }
+    return settled < lastThird ? settled : last;
   }
 
-  /** The median duration of passes {@code [from, to)}. */
-  static double median(List<double[]> passes, int from, int to) {
-    double[] d = new double[to - from];
-    for (int i = from; i < to; i++) {
-      d[i - from] = passes.get(i)[1];
+  /** The first index whose value is at least {@code t} in the ascending {@code a}. */
+  static int lowerBound(double[] a, double t) {
+    int lo = 0;
+    int hi = a.length;
+    while (lo < hi) {
+      int m = (lo + hi) >>> 1;
+      if (a[m] < t) {
+        lo = m + 1;
+      } else {
+        hi = m;
+      }
     }
-    Arrays.sort(d);
-    return d[d.length / 2];
+    return lo;
+  }
+
+  /** The mean duration of passes {@code [from, to)}: their time over their number. */
+  static double mean(List<double[]> passes, int from, int to) {
+    double sum = 0;
+    for (int i = from; i < to; i++) {
+      sum += passes.get(i)[1];
+    }
+    return sum / (to - from);
   }
 
   /** One batch-1 pass; returns an output value, so none of the work is dead. */

@@ -42,10 +42,9 @@ import jdk.incubator.vector.VectorSpecies;
  * -XX:PerMethodTrapLimit=100000}, or with this seeding, 0 of 8 runs did.
  *
  * <p>Whichever operators a kernel uses later, a profile that has already seen three or more classes
- * at a site makes C2 emit an ordinary type check there, which cannot trap. Costs about 0.25 s once
- * per JVM, mostly in the first rounds (interpreted, loading each operator's implementation: 500
- * rounds still cost 0.15 s); {@code -Dstride.seedProfiles=false} turns it off (see
- * docs/performance-notes.md).
+ * at a site makes C2 emit an ordinary type check there, which cannot trap. Costs a few hundred ms
+ * once per JVM, a quarter of it in the first round (loading each operator's implementation); {@code
+ * -Dstride.seedProfiles=false} turns it off (see docs/performance-notes.md).
  */
 final class VectorProfiles {
   private VectorProfiles() {}
@@ -55,9 +54,11 @@ final class VectorProfiles {
 
   /**
    * Rounds of {@link #seed}: enough for C1's profiling tier to compile the shared methods and then
-   * record every operator class in their profiles.
+   * record every operator class in their profiles. The rarest of them, the reduction, runs 3 times
+   * a round: 1,200 calls, 6 times C1's default threshold (Tier3InvocationThreshold, 200); each
+   * round costs about as much as the first ones, so more rounds only delay the first result.
    */
-  static final int ROUNDS = 3000;
+  static final int ROUNDS = 400;
 
   private static final VectorSpecies<Float> SPECIES = VectorGemm.SPECIES;
 
