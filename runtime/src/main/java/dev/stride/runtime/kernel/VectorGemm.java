@@ -990,6 +990,10 @@ final class VectorGemm {
    * keep more reads in flight. Tiles of other than 3 vectors take {@link #rowKernel8Any}.
    */
   static void rowKernel8(float[] a, int aOff, float[] b, int bOff, int len, float[] c, int cOff) {
+    if (VECTORS == 2) {
+      rowKernel8Two(a, aOff, b, bOff, len, c, cOff);
+      return;
+    }
     if (VECTORS != 3) {
       rowKernel8Any(a, aOff, b, bOff, len, c, cOff);
       return;
@@ -1065,6 +1069,58 @@ final class VectorGemm {
     FloatVector.fromArray(SPECIES, c, cOff + 2 * L)
         .add(s0c.add(s1c).add(s2c.add(s3c)).add(s4c.add(s5c).add(s6c.add(s7c))))
         .intoArray(c, cOff + 2 * L);
+  }
+
+  /**
+   * {@link #rowKernel8} for 2-vector tiles (16 registers): streams 0-3, then 4-7, each over both
+   * column vectors, so that every stream reads whole tile rows (a cache line with 8 lanes) in one
+   * pass over the panel; one column vector at a time would read each line twice, the second time
+   * from L2 once the panel outgrows L1. The sums and their order are {@link #rowKernel8Any}'s.
+   */
+  static void rowKernel8Two(
+      float[] a, int aOff, float[] b, int bOff, int len, float[] c, int cOff) {
+    int step = len * NR;
+    FloatVector pa = null;
+    FloatVector pb = null;
+    for (int half = 0; half < 2; half++) {
+      int a0 = aOff + 4 * half * len;
+      int b0 = bOff + 4 * half * step;
+      FloatVector s0a = FloatVector.zero(SPECIES);
+      FloatVector s0b = s0a;
+      FloatVector s1a = s0a;
+      FloatVector s1b = s0a;
+      FloatVector s2a = s0a;
+      FloatVector s2b = s0a;
+      FloatVector s3a = s0a;
+      FloatVector s3b = s0a;
+      for (int k = 0; k < len; k++) {
+        int bi = b0 + k * NR;
+        FloatVector x;
+        x = FloatVector.broadcast(SPECIES, a[a0 + k]);
+        s0a = FloatVector.fromArray(SPECIES, b, bi).fma(x, s0a);
+        s0b = FloatVector.fromArray(SPECIES, b, bi + L).fma(x, s0b);
+        x = FloatVector.broadcast(SPECIES, a[a0 + k + len]);
+        s1a = FloatVector.fromArray(SPECIES, b, bi + step).fma(x, s1a);
+        s1b = FloatVector.fromArray(SPECIES, b, bi + step + L).fma(x, s1b);
+        x = FloatVector.broadcast(SPECIES, a[a0 + k + 2 * len]);
+        s2a = FloatVector.fromArray(SPECIES, b, bi + 2 * step).fma(x, s2a);
+        s2b = FloatVector.fromArray(SPECIES, b, bi + 2 * step + L).fma(x, s2b);
+        x = FloatVector.broadcast(SPECIES, a[a0 + k + 3 * len]);
+        s3a = FloatVector.fromArray(SPECIES, b, bi + 3 * step).fma(x, s3a);
+        s3b = FloatVector.fromArray(SPECIES, b, bi + 3 * step + L).fma(x, s3b);
+      }
+      FloatVector qa = s0a.add(s1a).add(s2a.add(s3a));
+      FloatVector qb = s0b.add(s1b).add(s2b.add(s3b));
+      if (half == 0) {
+        pa = qa;
+        pb = qb;
+      } else {
+        pa = pa.add(qa);
+        pb = pb.add(qb);
+      }
+    }
+    FloatVector.fromArray(SPECIES, c, cOff).add(pa).intoArray(c, cOff);
+    FloatVector.fromArray(SPECIES, c, cOff + L).add(pb).intoArray(c, cOff + L);
   }
 
   /**
