@@ -25,7 +25,7 @@ import java.util.SplittableRandom;
  * per run: the time from the JVM's start to the first batch-1 result with the weights loaded from a
  * file (Stride from safetensors, ONNX Runtime from the same network's .onnx: session creation plus
  * first run), then passes for a while, and the time from which the passes had settled: no second of
- * them more than 10% slower, by its median, than the three seconds after it (see {@link
+ * them more than 10% slower, by its mean, than the slowest second of the last third (see {@link
  * #settledAt}).
  *
  * <pre>
