@@ -483,21 +483,7 @@ final class VectorInvertedResidual {
           continue;
         }
         Arrays.fill(compact, row, row + MR * hwPad, 0f);
-        for (int col = 0; col < hwPad; col += NR) {
-          for (int k0 = 0; k0 < c; k0 += kc) {
-            VectorGemm.directKernel(
-                packedE,
-                p * MR * c + k0 * MR,
-                x,
-                col,
-                kOffX,
-                k0,
-                Math.min(kc, c - k0),
-                compact,
-                row + col,
-                hwPad);
-          }
-        }
+        directSums(packedE, p * MR * c, c, x, kOffX, hwPad, compact, row, hwPad);
         for (int r = 0; r < MR; r++) {
           VectorGemm.biasActivate(
               compact,
@@ -507,6 +493,29 @@ final class VectorInvertedResidual {
               hwPad,
               biasE[p * MR + r],
               Activation.RELU6);
+        }
+      }
+    }
+
+    /**
+     * Adds one weight panel's sums over all {@code k} rows of B (row offsets {@code kOff}) to C's
+     * columns {@code [0, columns)}, {@code kc} rows at a time: the whole-plane stages' path for
+     * tile shapes without {@link VectorExpansion}'s kernel.
+     */
+    private void directSums(
+        float[] packed,
+        int aBase,
+        int k,
+        float[] b,
+        int[] kOff,
+        int columns,
+        float[] c,
+        int cBase,
+        int ldc) {
+      for (int col = 0; col < columns; col += NR) {
+        for (int k0 = 0; k0 < k; k0 += kc) {
+          VectorGemm.directKernel(
+              packed, aBase + k0 * MR, b, col, kOff, k0, Math.min(kc, k - k0), c, cBase + col, ldc);
         }
       }
     }
@@ -527,21 +536,7 @@ final class VectorInvertedResidual {
           }
         } else {
           Arrays.fill(out, 0, MR * dLd, 0f);
-          for (int col = 0; col < positions; col += NR) {
-            for (int k0 = 0; k0 < e; k0 += kc) {
-              VectorGemm.directKernel(
-                  packedP,
-                  p * MR * e + k0 * MR,
-                  d,
-                  col,
-                  kOffP,
-                  k0,
-                  Math.min(kc, e - k0),
-                  out,
-                  col,
-                  dLd);
-            }
-          }
+          directSums(packedP, p * MR * e, e, d, kOffP, positions, out, 0, dLd);
         }
         for (int r = 0; r < MR && p * MR + r < o; r++) {
           int oc = p * MR + r;
