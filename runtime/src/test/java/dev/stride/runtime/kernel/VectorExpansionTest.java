@@ -31,20 +31,19 @@ class VectorExpansionTest {
   @Test
   void tileMatchesScalarOneByOneConvolutionWithReluSix() throws ReflectiveOperationException {
     Method expand =
-        Class.forName("dev.stride.runtime.kernel.VectorExpansion")
-            .getDeclaredMethod(
-                "expand",
-                float[].class,
-                int.class,
-                float[].class,
-                int.class,
-                int.class,
-                int.class,
-                float[].class,
-                int.class,
-                float[].class,
-                int.class,
-                int.class);
+        kernel(
+            "expand",
+            float[].class,
+            int.class,
+            float[].class,
+            int.class,
+            int.class,
+            int.class,
+            float[].class,
+            int.class,
+            float[].class,
+            int.class,
+            int.class);
     int lanes = (Integer) lanes();
     int rows = 4;
     int cols = 2 * lanes;
@@ -63,51 +62,32 @@ class VectorExpansionTest {
           .prepareConv2d(g, weight, bias, Activation.RELU6)
           .run(input, 1, expected);
 
-      float[] packed = new float[rows * k];
-      for (int kk = 0; kk < k; kk++) {
-        for (int row = 0; row < rows; row++) {
-          packed[kk * rows + row] = weight[row * k + kk];
-        }
-      }
+      float[] packed = panel(weight, rows, k);
       int biasOff = 3;
       float[] biasAt = new float[biasOff + rows];
       System.arraycopy(bias, 0, biasAt, biasOff, rows);
       int cOff = 2;
       float[] c = new float[cOff + rows * width + 1];
       Arrays.fill(c, JUNK);
-      try {
-        expand.invoke(null, packed, 0, input, 0, width, k, biasAt, biasOff, c, cOff, width);
-      } catch (InvocationTargetException e) {
-        throw new AssertionError(e.getCause());
-      }
-      for (int row = 0; row < rows; row++) {
-        float[] want = Arrays.copyOfRange(expected, row * width, row * width + cols);
-        float[] got = Arrays.copyOfRange(c, cOff + row * width, cOff + row * width + cols);
-        VectorLayers.assertClose(want, want, got, cols, "k=" + k + " row " + row);
-        for (int j = cols; j < width && cOff + row * width + j < c.length; j++) {
-          assertEquals(JUNK, c[cOff + row * width + j], "k=" + k + ": wrote past the tile");
-        }
-      }
-      assertEquals(JUNK, c[0], "wrote before the tile");
-      assertEquals(JUNK, c[c.length - 1], "wrote after the tile");
+      call(expand, packed, 0, input, 0, width, k, biasAt, biasOff, c, cOff, width);
+      assertTile(expected, width, c, cOff, width, rows, cols, k);
     }
   }
 
   @Test
   void addSumsAddsScalarOneByOneConvolutionToWhatTheTileHeld() throws ReflectiveOperationException {
     Method addSums =
-        Class.forName("dev.stride.runtime.kernel.VectorExpansion")
-            .getDeclaredMethod(
-                "addSums",
-                float[].class,
-                int.class,
-                float[].class,
-                int.class,
-                int.class,
-                int.class,
-                float[].class,
-                int.class,
-                int.class);
+        kernel(
+            "addSums",
+            float[].class,
+            int.class,
+            float[].class,
+            int.class,
+            int.class,
+            int.class,
+            float[].class,
+            int.class,
+            int.class);
     int lanes = (Integer) lanes();
     int rows = 4;
     int cols = 2 * lanes;
@@ -123,12 +103,7 @@ class VectorExpansionTest {
       float[] conv = new float[rows * ldb];
       ScalarKernels.INSTANCE.prepareConv2d(g, weight, null, Activation.NONE).run(plane, 1, conv);
 
-      float[] packed = new float[rows * k];
-      for (int kk = 0; kk < k; kk++) {
-        for (int row = 0; row < rows; row++) {
-          packed[kk * rows + row] = weight[row * k + kk];
-        }
-      }
+      float[] packed = panel(weight, rows, k);
       int cOff = 2;
       float[] c = new float[cOff + rows * ldc + 1];
       Arrays.fill(c, JUNK);
@@ -140,22 +115,53 @@ class VectorExpansionTest {
           expected[row * cols + j] = start[row * cols + j] + conv[row * ldb + j];
         }
       }
-      try {
-        addSums.invoke(null, packed, 0, input, bOff, ldb, k, c, cOff, ldc);
-      } catch (InvocationTargetException e) {
-        throw new AssertionError(e.getCause());
-      }
-      for (int row = 0; row < rows; row++) {
-        float[] want = Arrays.copyOfRange(expected, row * cols, (row + 1) * cols);
-        float[] got = Arrays.copyOfRange(c, cOff + row * ldc, cOff + row * ldc + cols);
-        VectorLayers.assertClose(want, want, got, cols, "k=" + k + " row " + row);
-        for (int j = cols; j < ldc && cOff + row * ldc + j < c.length; j++) {
-          assertEquals(JUNK, c[cOff + row * ldc + j], "k=" + k + ": wrote past the tile");
-        }
-      }
-      assertEquals(JUNK, c[0], "wrote before the tile");
-      assertEquals(JUNK, c[c.length - 1], "wrote after the tile");
+      call(addSums, packed, 0, input, bOff, ldb, k, c, cOff, ldc);
+      assertTile(expected, cols, c, cOff, ldc, rows, cols, k);
     }
+  }
+
+  private static Method kernel(String name, Class<?>... params)
+      throws ReflectiveOperationException {
+    return Class.forName("dev.stride.runtime.kernel.VectorExpansion")
+        .getDeclaredMethod(name, params);
+  }
+
+  private static void call(Method kernel, Object... args) throws ReflectiveOperationException {
+    try {
+      kernel.invoke(null, args);
+    } catch (InvocationTargetException e) {
+      throw new AssertionError(e.getCause());
+    }
+  }
+
+  /** A {@code rows x k} weight as the kernels' panel: {@code k}-major, the rows within. */
+  private static float[] panel(float[] weight, int rows, int k) {
+    float[] packed = new float[rows * k];
+    for (int kk = 0; kk < k; kk++) {
+      for (int row = 0; row < rows; row++) {
+        packed[kk * rows + row] = weight[row * k + kk];
+      }
+    }
+    return packed;
+  }
+
+  /**
+   * The tile's {@code rows x cols} in {@code c} (rows {@code ldc} apart from {@code cOff}) against
+   * {@code expected} (rows {@code expectedLd} apart), and {@link #JUNK} left past each row's tile
+   * columns and before and after the tile.
+   */
+  private static void assertTile(
+      float[] expected, int expectedLd, float[] c, int cOff, int ldc, int rows, int cols, int k) {
+    for (int row = 0; row < rows; row++) {
+      float[] want = Arrays.copyOfRange(expected, row * expectedLd, row * expectedLd + cols);
+      float[] got = Arrays.copyOfRange(c, cOff + row * ldc, cOff + row * ldc + cols);
+      VectorLayers.assertClose(want, want, got, cols, "k=" + k + " row " + row);
+      for (int j = cols; j < ldc && cOff + row * ldc + j < c.length; j++) {
+        assertEquals(JUNK, c[cOff + row * ldc + j], "k=" + k + ": wrote past the tile");
+      }
+    }
+    assertEquals(JUNK, c[0], "wrote before the tile");
+    assertEquals(JUNK, c[c.length - 1], "wrote after the tile");
   }
 
   private static Object lanes() throws ReflectiveOperationException {
