@@ -35,14 +35,6 @@ class ScalarRowKernelsTest {
     return m;
   }
 
-  private static float[] random(int n, SplittableRandom r) {
-    float[] x = new float[n];
-    for (int i = 0; i < n; i++) {
-      x[i] = (float) (r.nextDouble() * 2 - 1);
-    }
-    return x;
-  }
-
   private void assertSameBits(String name, int streams, int[] lengths, long seed) throws Exception {
     Method vector = kernel("VectorGemm", name);
     Method scalar = kernel("ScalarRowKernels", name);
@@ -52,9 +44,9 @@ class ScalarRowKernelsTest {
       int aOff = 3;
       int bOff = nr + 5; // offsets that are no multiple of a vector
       int cOff = 1;
-      float[] a = random(aOff + k, r);
-      float[] b = random(bOff + k * nr, r);
-      float[] c = random(cOff + nr + 2, r);
+      float[] a = VectorGemmTest.random(aOff + k, r);
+      float[] b = VectorGemmTest.random(bOff + k * nr, r);
+      float[] c = VectorGemmTest.random(cOff + nr + 2, r);
       float[] expected = c.clone();
       vector.invoke(null, a, aOff, b, bOff, len, expected, cOff);
       scalar.invoke(null, a, aOff, b, bOff, len, c, cOff);

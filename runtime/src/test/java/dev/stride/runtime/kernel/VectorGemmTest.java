@@ -47,7 +47,7 @@ class VectorGemmTest {
     return m;
   }
 
-  private static float[] random(int n, SplittableRandom r) {
+  static float[] random(int n, SplittableRandom r) {
     float[] x = new float[n];
     for (int i = 0; i < n; i++) {
       x[i] = (float) (r.nextDouble() * 2 - 1);
